@@ -1,0 +1,93 @@
+"""Typed settings with defaults, overridable by SUMMARIZER_* environment variables."""
+
+from __future__ import annotations
+
+import dataclasses
+import os
+from dataclasses import dataclass, field, fields
+from pathlib import Path
+
+ENV_PREFIX = "SUMMARIZER_"
+
+
+@dataclass(frozen=True)
+class Settings:
+    """Every knob of the service. Each field `name` is read from SUMMARIZER_NAME."""
+
+    # Model store and model choice: a manifest name (see models/manifest.json)
+    # or the path of a local model folder.
+    models_dir: Path = Path(__file__).resolve().parent.parent / "models"
+    translation_model: str = "opus-mt-ar-en"
+    summarization_model: str = "distilbart-cnn-12-6"
+    # "transformers" (reference) or "ctranslate2" (fast, converted on first load).
+    translation_engine: str = "transformers"
+    ct2_compute_type: str = "int8"
+
+    # Decoding. None means: take it from the model's own generation config.
+    num_beams: int | None = None
+    # Output length bound: at most ratio * input tokens + offset new tokens.
+    max_output_ratio: float = 2.0
+    max_output_offset: int = 10
+    # Guard against the repetition loops opus-mt models fall into (0 = off).
+    no_repeat_ngram_size: int = 4
+    batch_size: int = 16
+    # CPU threads for torch / CTranslate2 inside one worker (0 = library default).
+    threads: int = 0
+
+    # Summaries.
+    summarizer: str = "extractive"
+    summary_sentences: int = 3
+    # Load the abstractive model at start-up if it is present.
+    load_abstractive: bool = True
+
+    # Limits.
+    max_chars: int = 20_000
+    max_texts: int = 16
+    max_body_bytes: int = 1_000_000
+
+    # Language identification: prior weights for the languages we serve.
+    detect_seed: int = 0
+
+    extra: dict = field(default_factory=dict)
+
+    @classmethod
+    def from_env(cls, environ: os._Environ | dict | None = None, **overrides) -> "Settings":
+        """Build settings from defaults, then SUMMARIZER_* variables, then overrides."""
+        environ = os.environ if environ is None else environ
+        values = {}
+        for f in fields(cls):
+            if f.name == "extra":
+                continue
+            raw = environ.get(ENV_PREFIX + f.name.upper())
+            if raw is not None:
+                values[f.name] = _parse(f, raw)
+        values.update(overrides)
+        return cls(**values)
+
+    def replace(self, **changes) -> "Settings":
+        """A copy with some fields changed."""
+        return dataclasses.replace(self, **changes)
+
+
+def _parse(f: dataclasses.Field, raw: str):
+    """Convert an environment string to the field's type; raise ValueError naming the variable."""
+    kind = f.type if isinstance(f.type, str) else getattr(f.type, "__name__", str(f.type))
+    name = ENV_PREFIX + f.name.upper()
+    try:
+        if "None" in kind and raw.strip().lower() in ("", "none", "auto"):
+            return None
+        if kind.startswith("bool"):
+            if raw.strip().lower() in ("1", "true", "yes", "on"):
+                return True
+            if raw.strip().lower() in ("0", "false", "no", "off"):
+                return False
+            raise ValueError(raw)
+        if kind.startswith("int"):
+            return int(raw)
+        if kind.startswith("float"):
+            return float(raw)
+        if kind.startswith("Path"):
+            return Path(raw)
+        return raw
+    except ValueError:
+        raise ValueError(f"{name}={raw!r} is not a valid {kind}") from None
