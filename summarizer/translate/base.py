@@ -1,0 +1,90 @@
+"""What every translation engine shares: sentence splitting to the model's limit and batching."""
+
+from __future__ import annotations
+
+import abc
+
+from ..segment import split_clauses
+
+
+class Translator(abc.ABC):
+    """Translates sentences; engines implement token counting and one batch of generation."""
+
+    engine = "abstract"
+
+    def __init__(self, name: str, max_input_tokens: int, batch_size: int):
+        self.name = name
+        self.max_input_tokens = max_input_tokens
+        self.batch_size = max(1, batch_size)
+
+    @abc.abstractmethod
+    def count_tokens(self, text: str) -> int:
+        """Source tokens of text, end-of-sentence included."""
+
+    @abc.abstractmethod
+    def _translate_batch(self, sentences: list[str]) -> list[str]:
+        """Translate sentences that each fit the model's input limit."""
+
+    def describe(self) -> dict:
+        """Name and engine, for the result's list of models used."""
+        return {"name": self.name, "engine": self.engine}
+
+    def translate_sentences(self, sentences: list[str]) -> list[str]:
+        """Translate each sentence; one longer than the model's limit is split, never truncated."""
+        pieces: list[str] = []
+        owners: list[int] = []
+        for i, sentence in enumerate(sentences):
+            for chunk in self.split_to_limit(sentence):
+                pieces.append(chunk)
+                owners.append(i)
+        translated = self.translate_pieces(pieces)
+        out: list[list[str]] = [[] for _ in sentences]
+        for owner, text in zip(owners, translated):
+            if text:
+                out[owner].append(text)
+        return [" ".join(parts) for parts in out]
+
+    def translate_pieces(self, pieces: list[str]) -> list[str]:
+        """Translate pieces that fit the limit, in length-sorted batches, keeping their order."""
+        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
+        results = [""] * len(pieces)
+        todo = [i for i in order if pieces[i].strip()]
+        for start in range(0, len(todo), self.batch_size):
+            batch = todo[start : start + self.batch_size]
+            for i, text in zip(batch, self._translate_batch([pieces[i] for i in batch])):
+                results[i] = text.strip()
+        return results
+
+    def split_to_limit(self, sentence: str) -> list[str]:
+        """Pieces of sentence that each fit the input limit: at clauses, then words, then characters."""
+        if self.count_tokens(sentence) <= self.max_input_tokens:
+            return [sentence]
+        units: list[str] = []
+        for clause in split_clauses(sentence):
+            if self.count_tokens(clause) <= self.max_input_tokens:
+                units.append(clause)
+                continue
+            for word in clause.split():
+                units.extend(self._split_word(word))
+        return self._pack(units)
+
+    def _split_word(self, word: str) -> list[str]:
+        if self.count_tokens(word) <= self.max_input_tokens:
+            return [word]
+        parts, current = [], ""
+        for ch in word:
+            if current and self.count_tokens(current + ch) > self.max_input_tokens:
+                parts.append(current)
+                current = ""
+            current += ch
+        return parts + ([current] if current else [])
+
+    def _pack(self, units: list[str]) -> list[str]:
+        """Greedily join consecutive units while the joined text fits the limit."""
+        chunks: list[str] = []
+        for unit in units:
+            if chunks and self.count_tokens(chunks[-1] + " " + unit) <= self.max_input_tokens:
+                chunks[-1] = chunks[-1] + " " + unit
+            else:
+                chunks.append(unit)
+        return chunks
