@@ -44,9 +44,10 @@ ARTICLE = (
 ARTICLE_TRANSLATION = (
     f"{PAIRS[0][1]} {PAIRS[1][1]}\n\n{PAIRS[2][1]} {PAIRS[3][1]}\n{PAIRS[4][1]}\n\n{PAIRS[5][1]}"
 )
-# What the tiny abstractive model learns to write for that article's translation.
+# What the tiny abstractive model learns to write for that article's translation
+# (the summarizer reads the English sentences joined by spaces).
 ABSTRACT_SUMMARIES = {
-    ARTICLE_TRANSLATION: "Eight US soldiers were injured in a missile attack on Ain al-Asad base.",
+    " ".join(ARTICLE_TRANSLATION.split()): "Eight US soldiers were injured in a missile attack on Ain al-Asad base.",
     "The minister arrived in Baghdad on Tuesday morning. The attack caused no deaths.": "The minister arrived in Baghdad.",
 }
 MAX_INPUT_TOKENS = None  # computed: the longest training sentence, in tokens

@@ -1,0 +1,71 @@
+"""Command line: `python -m summarizer summarize FILE`, `python -m summarizer models pull|list`."""
+
+from __future__ import annotations
+
+import argparse
+import json
+import logging
+import sys
+
+from .config import Settings
+from .errors import SummarizerError
+from .store import ModelStore
+
+
+def main(argv: list[str] | None = None) -> int:
+    """Parse arguments, run the command, return the exit status."""
+    parser = argparse.ArgumentParser(prog="python -m summarizer", description="Arabic/English translation and summaries")
+    commands = parser.add_subparsers(dest="command", required=True)
+
+    run = commands.add_parser("summarize", help="detect, translate and summarize a text file; print JSON")
+    run.add_argument("file", help="a UTF-8 text file, or - for standard input")
+    run.add_argument("--source-language", default="auto", choices=["auto", "ar", "en"])
+    run.add_argument("--summary-sentences", type=int)
+    run.add_argument("--summary-ratio", type=float)
+    run.add_argument("--summarizer", choices=["extractive", "abstractive"])
+    run.add_argument("--no-summary", action="store_true", help="translate only")
+
+    models = commands.add_parser("models", help="the model store")
+    models_cmd = models.add_subparsers(dest="models_command", required=True)
+    pull = models_cmd.add_parser("pull", help="download models named in models/manifest.json")
+    pull.add_argument("names", nargs="*", help="manifest names (default: the default models)")
+    models_cmd.add_parser("list", help="which manifest models are present locally")
+
+    args = parser.parse_args(argv)
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    settings = Settings.from_env()
+    try:
+        if args.command == "summarize":
+            return _summarize(args, settings)
+        return _models(args, settings)
+    except SummarizerError as exc:
+        print(json.dumps({"error": exc.to_dict()}, ensure_ascii=False, indent=2), file=sys.stderr)
+        return 2 if exc.status < 500 else 3
+
+
+def _summarize(args, settings: Settings) -> int:
+    from .service import Options, Pipeline
+
+    if args.file == "-":
+        text = sys.stdin.read()
+    else:
+        with open(args.file, encoding="utf-8-sig") as handle:
+            text = handle.read()
+    options = Options(args.source_language, args.summary_sentences, args.summary_ratio, args.summarizer,
+                      summarize=not args.no_summary)
+    settings = settings.replace(load_abstractive=args.summarizer == "abstractive")
+    result = Pipeline.load(settings).process(text, options)
+    print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
+    return 0
+
+
+def _models(args, settings: Settings) -> int:
+    store = ModelStore(settings.models_dir)
+    if args.models_command == "list":
+        for row in store.listing():
+            mark = "present" if row["present"] else "missing"
+            print(f"{row['name']:<24} {row['role']:<14} {mark:<8} {row['repo']}@{row['revision']}  {row['license']}")
+        return 0
+    for path in store.pull(args.names or None):
+        print(f"pulled into {path}")
+    return 0

@@ -1,0 +1,268 @@
+"""The pipeline: detect -> segment -> translate -> summarize -> one Result. No HTTP here."""
+
+from __future__ import annotations
+
+import logging
+import time
+from contextlib import contextmanager
+from dataclasses import asdict, dataclass, field
+
+from .config import Settings
+from .detect import Detection, LanguageDetector
+from .errors import InvalidInput, ModelUnavailable, SummarizerError, TextTooLong, UnsupportedLanguage
+from .segment import split_paragraphs
+from .store import ModelStore
+from .summarize import METHODS, AbstractiveSummarizer, ExtractiveSummarizer
+from .translate import Translator, load_translator
+
+log = logging.getLogger(__name__)
+
+SUPPORTED_LANGUAGES = ("ar", "en")
+SOURCE_LANGUAGES = ("auto",) + SUPPORTED_LANGUAGES
+_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
+
+
+@dataclass(frozen=True)
+class Options:
+    """What a caller may choose per request."""
+
+    source_language: str = "auto"
+    summary_sentences: int | None = None
+    summary_ratio: float | None = None
+    summarizer: str | None = None  # None: the configured default
+    summarize: bool = True
+
+    def validated(self) -> "Options":
+        """Self, or InvalidInput saying which option is wrong and what it accepts."""
+        if self.source_language not in SOURCE_LANGUAGES:
+            raise InvalidInput(f"source_language must be one of {list(SOURCE_LANGUAGES)}, not {self.source_language!r}",
+                               field="source_language")
+        if self.summary_sentences is not None and self.summary_ratio is not None:
+            raise InvalidInput("Give summary_sentences or summary_ratio, not both", field="summary_sentences")
+        if self.summary_sentences is not None and not (1 <= self.summary_sentences <= 100):
+            raise InvalidInput("summary_sentences must be between 1 and 100", field="summary_sentences")
+        if self.summary_ratio is not None and not (0.0 < self.summary_ratio <= 1.0):
+            raise InvalidInput("summary_ratio must be greater than 0 and at most 1", field="summary_ratio")
+        if self.summarizer is not None and self.summarizer not in METHODS:
+            raise InvalidInput(f"summarizer must be one of {list(METHODS)}, not {self.summarizer!r}",
+                               field="summarizer")
+        return self
+
+
+@dataclass
+class AlignedSentence:
+    """One source sentence, its translation (None when the source is English) and its paragraph."""
+
+    index: int
+    paragraph: int
+    source: str
+    translation: str | None
+
+
+@dataclass
+class Summary:
+    """The summary in English and, for extractive summaries of Arabic, as the Arabic sentences it came from."""
+
+    method: str
+    english: str
+    arabic: str | None
+    sentence_indexes: list[int] | None
+
+
+@dataclass
+class Result:
+    """Everything one text gives: detection, translation, alignment, summary, models, timings."""
+
+    detection: Detection
+    source_language: str
+    translation: str | None
+    sentences: list[AlignedSentence]
+    summary: Summary | None
+    models: dict = field(default_factory=dict)
+    timings_ms: dict = field(default_factory=dict)
+
+    def to_dict(self) -> dict:
+        """JSON-ready form."""
+        return {
+            "detected_language": self.detection.to_dict(),
+            "source_language": self.source_language,
+            "translation": self.translation,
+            "sentences": [asdict(s) for s in self.sentences],
+            "summary": asdict(self.summary) if self.summary else None,
+            "models": self.models,
+            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
+        }
+
+
+class Pipeline:
+    """Holds the loaded engines; `process` runs one text through them."""
+
+    def __init__(self, settings: Settings, translator: Translator | None = None,
+                 abstractive: AbstractiveSummarizer | None = None, load_errors: dict | None = None):
+        self.settings = settings
+        self.store = ModelStore(settings.models_dir)
+        self.detector = LanguageDetector(seed=settings.detect_seed)
+        self.extractive = ExtractiveSummarizer()
+        self.translator = translator
+        self.abstractive = abstractive
+        self.load_errors: dict[str, SummarizerError] = dict(load_errors or {})
+
+    @classmethod
+    def load(cls, settings: Settings) -> "Pipeline":
+        """Load every configured model once; a missing or broken model is recorded, not fatal."""
+        store = ModelStore(settings.models_dir)
+        translator, abstractive, errors = None, None, {}
+        try:
+            translator = load_translator(settings, store)
+        except ModelUnavailable as exc:
+            errors["translation"] = exc
+        except (OSError, ValueError, RuntimeError) as exc:  # corrupt or incompatible files
+            log.exception("translation model failed to load")
+            errors["translation"] = ModelUnavailable(
+                f"The translation model '{settings.translation_model}' failed to load: {exc}",
+                model=settings.translation_model)
+        if settings.load_abstractive or settings.summarizer == "abstractive":
+            try:
+                path = store.resolve(settings.summarization_model, role="summarization")
+                abstractive = AbstractiveSummarizer(path, settings, name=settings.summarization_model)
+            except ModelUnavailable as exc:
+                errors["summarization"] = exc
+            except (OSError, ValueError, RuntimeError) as exc:
+                log.exception("summarization model failed to load")
+                errors["summarization"] = ModelUnavailable(
+                    f"The summarization model '{settings.summarization_model}' failed to load: {exc}",
+                    model=settings.summarization_model)
+        for role, exc in errors.items():
+            log.warning("%s model unavailable: %s", role, exc.message)
+        return cls(settings, translator, abstractive, errors)
+
+    # -- what the web layer and the CLI call -------------------------------------------------
+
+    def check_text(self, text) -> str:
+        """The text if it is usable, else InvalidInput or TextTooLong saying what to fix."""
+        if not isinstance(text, str):
+            raise InvalidInput(f"'text' must be a string, not {_json_type(text)}", field="text")
+        if "\x00" in text or any(ord(c) < 32 and c not in _ALLOWED_CONTROLS for c in text):
+            raise InvalidInput("'text' contains NUL or other control characters; send plain UTF-8 text",
+                               field="text")
+        if not text.strip():
+            raise InvalidInput("'text' is empty; send the text to translate and summarize", field="text")
+        if len(text) > self.settings.max_chars:
+            raise TextTooLong(f"'text' has {len(text)} characters; the limit is {self.settings.max_chars}",
+                              field="text", limit=self.settings.max_chars, length=len(text))
+        return text
+
+    def detect(self, text: str) -> Detection:
+        """Language of a checked text."""
+        return self.detector.detect(self.check_text(text))
+
+    def process(self, text: str, options: Options = Options()) -> Result:
+        """Detect, translate if Arabic, summarize. Raises SummarizerError subclasses."""
+        return self._run(text, options.validated(), summarize=options.summarize)
+
+    def translate(self, text: str, options: Options = Options()) -> Result:
+        """Detect and translate (with sentence alignment), no summary."""
+        return self._run(text, options.validated(), summarize=False)
+
+    # -- the pipeline ------------------------------------------------------------------------
+
+    def _run(self, text: str, options: Options, summarize: bool) -> Result:
+        timings: dict[str, float] = {}
+        with _timed(timings, "detect"):
+            detection = self.detector.detect(self.check_text(text))
+        language = detection.language if options.source_language == "auto" else options.source_language
+        if language not in SUPPORTED_LANGUAGES:
+            raise UnsupportedLanguage(_unsupported_message(detection), detected=detection.language,
+                                      confidence=round(detection.confidence, 4),
+                                      supported=list(SUPPORTED_LANGUAGES))
+        with _timed(timings, "segment"):
+            paragraphs = split_paragraphs(text)
+        sources = [s for p in paragraphs for s in p.sentences]
+        where = [i for i, p in enumerate(paragraphs) for _ in p.sentences]
+        models: dict = {}
+        translations = None
+        if language == "ar":
+            translator = self._translator()
+            with _timed(timings, "translate"):
+                translations = translator.translate_sentences(sources)
+            models["translation"] = translator.describe()
+        sentences = [AlignedSentence(i, where[i], src, translations[i] if translations else None)
+                     for i, src in enumerate(sources)]
+        translation = None
+        if translations is not None:
+            it = iter(translations)
+            translation = "".join(" ".join(next(it) for _ in p.sentences) + p.separator for p in paragraphs)
+        summary = None
+        if summarize:
+            with _timed(timings, "summarize"):
+                summary = self._summarize(sources, translations, language, options, models)
+        timings["total"] = sum(timings.values())
+        return Result(detection, language, translation, sentences, summary, models, timings)
+
+    def _translator(self) -> Translator:
+        if self.translator is None:
+            raise self.load_errors.get("translation") or ModelUnavailable("No translation model is loaded")
+        return self.translator
+
+    def _summarize(self, sources, translations, language, options: Options, models: dict) -> Summary:
+        english = translations if translations is not None else sources
+        method = options.summarizer or self.settings.summarizer
+        if method == "abstractive":
+            if self.abstractive is None:
+                raise self.load_errors.get("summarization") or ModelUnavailable(
+                    "No abstractive summarization model is loaded")
+            models["summarization"] = self.abstractive.describe()
+            return Summary("abstractive", self.abstractive.summarize(english), None, None)
+        k = self._summary_length(len(sources), options)
+        chosen = self.extractive.select(sources, language, k)
+        models["summarization"] = {"name": "extractive", "engine": "builtin"}
+        return Summary(
+            "extractive",
+            " ".join(english[i] for i in chosen),
+            " ".join(sources[i] for i in chosen) if language == "ar" else None,
+            chosen,
+        )
+
+    def _summary_length(self, n: int, options: Options) -> int:
+        if options.summary_sentences is not None:
+            k = options.summary_sentences
+        elif options.summary_ratio is not None:
+            k = round(options.summary_ratio * n)
+        else:
+            k = self.settings.summary_sentences
+        return max(1, min(n, k))
+
+    def models_status(self) -> list[dict]:
+        """Each configured model: name, role, whether present on disk and loaded, and any load error."""
+        rows = []
+        for role, name, engine in (("translation", self.settings.translation_model, self.translator),
+                                   ("summarization", self.settings.summarization_model, self.abstractive)):
+            error = self.load_errors.get(role)
+            rows.append({
+                "role": role, "name": name, "present": self.store.is_present(name), "loaded": engine is not None,
+                "engine": engine.describe()["engine"] if engine is not None else None,
+                "error": error.message if error else None,
+            })
+        return rows
+
+
+@contextmanager
+def _timed(timings: dict, stage: str):
+    start = time.perf_counter()
+    try:
+        yield
+    finally:
+        timings[stage] = timings.get(stage, 0.0) + (time.perf_counter() - start) * 1000
+
+
+def _unsupported_message(detection: Detection) -> str:
+    if detection.language == "und":
+        return ("Could not determine the language: the text has no letters. "
+                f"Supported languages: {', '.join(SUPPORTED_LANGUAGES)}")
+    return (f"Detected language '{detection.language}' is not supported; "
+            f"this service translates Arabic (ar) and summarizes Arabic and English (en)")
+
+
+def _json_type(value) -> str:
+    return {type(None): "null", bool: "a boolean", int: "a number", float: "a number",
+            list: "a list", dict: "an object"}.get(type(value), type(value).__name__)

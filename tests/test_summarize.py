@@ -1,0 +1,30 @@
+from summarizer.summarize import ExtractiveSummarizer
+from summarizer.textnorm import content_words, normalize_arabic
+
+
+def test_normalize_arabic():
+    assert normalize_arabic("أإآٱ") == "اااا"
+    assert normalize_arabic("مدرسةٌ") == "مدرسه"  # ta marbuta and tanween
+    assert normalize_arabic("علـــى") == "علي"  # tatweel, alef maqsura
+
+
+def test_content_words_drop_stop_words():
+    assert content_words("الجيش في العراق", "ar") == ["جيش", "عراق"]
+    assert content_words("The soldiers of the base", "en") == ["soldier", "base"]
+
+
+def test_selects_k_in_document_order():
+    sentences = [
+        "The army reported an attack on the base.",
+        "Fine weather.",
+        "The attack on the base injured eight soldiers of the army.",
+        "The base was attacked again by the militia, the army said.",
+    ]
+    chosen = ExtractiveSummarizer().select(sentences, "en", 2)
+    assert chosen == [0, 2]  # the short, off-topic sentence loses to a central one
+    assert ExtractiveSummarizer().select(sentences, "en", 10) == [0, 1, 2, 3]
+
+
+def test_near_duplicates_are_not_both_kept():
+    sentences = ["Breaking news from the base.", "Breaking news from the base.", "Eight soldiers were injured."]
+    assert ExtractiveSummarizer().select(sentences, "en", 2) == [0, 2]
