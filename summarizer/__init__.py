@@ -1,5 +1,34 @@
-"""Arabic->English translation and summaries: the pipeline, and the web app factory."""
+"""Arabic->English translation and summaries: the application factory."""
+
+from __future__ import annotations
+
+import logging
 
 from .config import Settings
 
-__all__ = ["Settings"]
+__all__ = ["Settings", "create_app"]
+
+
+def create_app(settings: Settings | None = None, pipeline=None):
+    """Build the Flask app: settings, models loaded once, blueprints, error handlers.
+
+    `settings` defaults to Settings.from_env(); `pipeline` lets tests share one loaded pipeline.
+    """
+    from flask import Flask
+
+    from . import api, errors_http, health, web
+    from .service import Pipeline
+
+    settings = settings or Settings.from_env()
+    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    app = Flask(__name__)
+    app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes  # 413 before the body is read whole
+    app.json.ensure_ascii = False
+    app.json.sort_keys = False
+    app.extensions["summarizer.settings"] = settings
+    app.extensions["summarizer.pipeline"] = pipeline or Pipeline.load(settings)
+    app.register_blueprint(health.bp)
+    app.register_blueprint(api.bp, url_prefix="/api/v1")
+    app.register_blueprint(web.bp)
+    errors_http.init_app(app)
+    return app

@@ -31,12 +31,17 @@ def main(argv: list[str] | None = None) -> int:
     pull.add_argument("names", nargs="*", help="manifest names (default: the default models)")
     models_cmd.add_parser("list", help="which manifest models are present locally")
 
+    serve = commands.add_parser("serve", help="pull missing default models if the hub is reachable, then run gunicorn")
+    serve.add_argument("--no-pull", action="store_true", help="serve what is in models/ without trying to pull")
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     settings = Settings.from_env()
     try:
         if args.command == "summarize":
             return _summarize(args, settings)
+        if args.command == "serve":
+            return _serve(args, settings)
         return _models(args, settings)
     except SummarizerError as exc:
         print(json.dumps({"error": exc.to_dict()}, ensure_ascii=False, indent=2), file=sys.stderr)
@@ -69,3 +74,25 @@ def _models(args, settings: Settings) -> int:
     for path in store.pull(args.names or None):
         print(f"pulled into {path}")
     return 0
+
+
+def _serve(args, settings: Settings) -> int:
+    """Pull what is missing (saying plainly when the hub is out of reach), then exec gunicorn."""
+    import os
+    from pathlib import Path
+
+    store = ModelStore(settings.models_dir)
+    missing = [n for n in (settings.translation_model, settings.summarization_model)
+               if n in store.entries and store.entries[n].pull_by_default and not store.is_present(n)]
+    if missing and not args.no_pull:
+        try:
+            store.pull(missing)
+        except SummarizerError as exc:
+            logging.getLogger("summarizer").warning(
+                "%s Serving without it: English is summarized; Arabic requests answer 503 until the model "
+                "is in %s.", exc.message, settings.models_dir)
+    root = Path(__file__).resolve().parent.parent
+    os.chdir(root)
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    argv = [str(gunicorn), "-c", "python:summarizer.gunicorn_conf", "wsgi:app"]
+    os.execv(argv[0], argv)

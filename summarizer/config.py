@@ -45,8 +45,14 @@ class Settings:
     max_texts: int = 16
     max_body_bytes: int = 1_000_000
 
-    # Language identification: prior weights for the languages we serve.
+    # Language identification: langdetect's seed (its text cleaning is the only random part left).
     detect_seed: int = 0
+
+    # Serving (gunicorn): one worker holds one copy of the models; threads share it.
+    bind: str = "127.0.0.1:8000"
+    workers: int = 1
+    http_threads: int = 4
+    graceful_timeout: int = 30
 
     extra: dict = field(default_factory=dict)
 

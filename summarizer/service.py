@@ -232,6 +232,15 @@ class Pipeline:
             k = self.settings.summary_sentences
         return max(1, min(n, k))
 
+    def readiness_problems(self) -> list[str]:
+        """Why the default request cannot be served ([] when ready)."""
+        needed = ["translation"] + (["summarization"] if self.settings.summarizer == "abstractive" else [])
+        engines = {"translation": self.translator, "summarization": self.abstractive}
+        return [
+            (self.load_errors[role].message if role in self.load_errors else f"No {role} model is loaded.")
+            for role in needed if engines[role] is None
+        ]
+
     def models_status(self) -> list[dict]:
         """Each configured model: name, role, whether present on disk and loaded, and any load error."""
         rows = []

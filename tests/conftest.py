@@ -47,3 +47,48 @@ def sample_text() -> str:
     if not SAMPLE.exists():
         pytest.skip(f"{SAMPLE} is not there")
     return SAMPLE.read_text(encoding="utf-8")
+
+
+def free_port() -> int:
+    """A free TCP port on the loopback interface."""
+    import socket
+
+    with socket.socket() as sock:
+        sock.bind(("127.0.0.1", 0))
+        return sock.getsockname()[1]
+
+
+@pytest.fixture(scope="session")
+def live_server(settings):
+    """The real service: gunicorn serving wsgi:app on a loopback port, on the tiny models."""
+    import os
+    import subprocess
+    import time
+    import urllib.request
+
+    root = Path(__file__).resolve().parents[1]
+    port = free_port()
+    env = dict(os.environ, SUMMARIZER_BIND=f"127.0.0.1:{port}", SUMMARIZER_TRANSLATION_MODEL=settings.translation_model,
+               SUMMARIZER_SUMMARIZATION_MODEL=settings.summarization_model, SUMMARIZER_THREADS="1")
+    gunicorn = Path(sys.executable).with_name("gunicorn")
+    (root / "artifacts").mkdir(exist_ok=True)
+    log = open(root / "artifacts" / "gunicorn.log", "w")
+    proc = subprocess.Popen([str(gunicorn), "-c", "python:summarizer.gunicorn_conf", "wsgi:app"], cwd=root, env=env,
+                            stdout=log, stderr=subprocess.STDOUT)
+    url = f"http://127.0.0.1:{port}"
+    deadline = time.monotonic() + 60
+    while True:
+        try:
+            with urllib.request.urlopen(url + "/readyz", timeout=2) as response:
+                if response.status == 200:
+                    break
+        except OSError:
+            pass
+        if proc.poll() is not None or time.monotonic() > deadline:
+            proc.kill()
+            raise RuntimeError(f"gunicorn did not become ready; see {log.name}")
+        time.sleep(0.2)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=30)
+    log.close()

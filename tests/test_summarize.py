@@ -28,3 +28,11 @@ def test_selects_k_in_document_order():
 def test_near_duplicates_are_not_both_kept():
     sentences = ["Breaking news from the base.", "Breaking news from the base.", "Eight soldiers were injured."]
     assert ExtractiveSummarizer().select(sentences, "en", 2) == [0, 2]
+
+
+def test_sample_article_keeps_headline_and_skips_captions(sample_text):
+    from summarizer.segment import split_paragraphs
+
+    sentences = [s for p in split_paragraphs(sample_text) for s in p.sentences]
+    # first-k would take the headline and the two photo-caption lines (1, 2)
+    assert ExtractiveSummarizer().select(sentences, "ar", 3) == [0, 3, 4]

@@ -1,0 +1,19 @@
+"""gunicorn settings from SUMMARIZER_* variables: `gunicorn -c python:summarizer.gunicorn_conf wsgi:app`.
+
+One worker process holds one copy of the models; its threads share them (the
+model itself uses SUMMARIZER_THREADS CPU threads), so a 2-core machine is not
+oversubscribed by several model copies competing for the same cores.
+"""
+
+from summarizer.config import Settings
+
+_settings = Settings.from_env()
+
+bind = _settings.bind
+workers = _settings.workers
+worker_class = "gthread"
+threads = _settings.http_threads
+timeout = 300  # a worker busy translating a long article must not be killed as hung
+graceful_timeout = _settings.graceful_timeout  # SIGTERM: requests in flight get this long to finish
+accesslog = "-"
+errorlog = "-"
