@@ -73,6 +73,10 @@ def _models(args, settings: Settings) -> int:
         return 0
     for path in store.pull(args.names or None):
         print(f"pulled into {path}")
+        if settings.translation_engine == "ctranslate2" and store.entries[path.name].role == "translation":
+            from .translate.ct2 import convert
+
+            print(f"converted for CTranslate2 into {convert(path, settings.ct2_compute_type)}")
     return 0
 
 

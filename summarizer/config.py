@@ -19,8 +19,8 @@ class Settings:
     models_dir: Path = Path(__file__).resolve().parent.parent / "models"
     translation_model: str = "opus-mt-ar-en"
     summarization_model: str = "distilbart-cnn-12-6"
-    # "transformers" (reference) or "ctranslate2" (fast, converted on first load).
-    translation_engine: str = "transformers"
+    # "ctranslate2" (fast; converted from the transformers folder on first load) or "transformers" (reference).
+    translation_engine: str = "ctranslate2"
     ct2_compute_type: str = "int8"
 
     # Decoding. None means: take it from the model's own generation config.
@@ -31,6 +31,14 @@ class Settings:
     # Guard against the repetition loops opus-mt models fall into (0 = off).
     no_repeat_ngram_size: int = 4
     batch_size: int = 16
+    # Cross-request batching: wait this long for other requests' sentences; take up to
+    # batch_size * batches_per_round sentences per round.
+    batch_wait_ms: float = 5.0
+    batches_per_round: int = 4
+    # Bounded queue in front of the model (503 + Retry-After when full) and a per-request deadline (504).
+    max_queued_sentences: int = 2000
+    request_timeout_s: float = 120.0
+    translation_cache_size: int = 20_000
     # CPU threads for torch / CTranslate2 inside one worker (0 = library default).
     threads: int = 0
 

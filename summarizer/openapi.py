@@ -88,7 +88,10 @@ def openapi_document(settings: Settings) -> dict:
         "ModelStatus": {
             "type": "object", "required": ["role", "name", "present", "loaded", "engine", "error"],
             "properties": {"role": {"type": "string"}, "name": {"type": "string"}, "present": {"type": "boolean"},
-                           "loaded": {"type": "boolean"}, "engine": _NULLABLE_STR, "error": _NULLABLE_STR},
+                           "loaded": {"type": "boolean"}, "engine": _NULLABLE_STR, "error": _NULLABLE_STR,
+                           "queue_depth": {"type": "integer"},
+                           "cache": {"type": "object", "properties": {k: {"type": "integer"} for k in (
+                               "entries", "max_entries", "hits", "misses")}}},
         },
     }
 

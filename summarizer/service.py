@@ -252,6 +252,9 @@ class Pipeline:
                 "engine": engine.describe()["engine"] if engine is not None else None,
                 "error": error.message if error else None,
             })
+        if self.translator is not None:
+            rows[0]["cache"] = self.translator.cache.stats()
+            rows[0]["queue_depth"] = self.translator.queue.depth
         return rows
 
 

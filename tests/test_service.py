@@ -23,8 +23,20 @@ def test_multi_paragraph_arabic_article(pipeline):
     assert result.translation == ARTICLE_TRANSLATION
     assert [(s.source, s.translation) for s in result.sentences] == [PAIRS[i] for i in range(6)]
     assert [s.paragraph for s in result.sentences] == [0, 0, 1, 1, 2, 3]
-    assert result.models["translation"] == {"name": pipeline.settings.translation_model, "engine": "transformers"}
+    assert result.models["translation"] == {"name": pipeline.settings.translation_model, "engine": "ctranslate2-int8"}
     assert set(result.timings_ms) == {"detect", "segment", "translate", "summarize", "total"}
+
+
+def test_transformers_engine_gives_the_same_article(settings):
+    pipe = Pipeline.load(settings.replace(translation_engine="transformers", load_abstractive=False))
+    result = pipe.process(ARTICLE)
+    assert result.translation == ARTICLE_TRANSLATION
+    assert result.models["translation"]["engine"] == "transformers"
+
+
+def test_unknown_engine_is_a_load_error(settings):
+    pipe = Pipeline.load(settings.replace(translation_engine="fast", load_abstractive=False))
+    assert "SUMMARIZER_TRANSLATION_ENGINE must be one of" in pipe.readiness_problems()[0]
 
 
 def test_extractive_summary_is_bilingual(pipeline):

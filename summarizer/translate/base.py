@@ -4,22 +4,37 @@ from __future__ import annotations
 
 import abc
 
+from ..config import Settings
 from ..segment import split_clauses
+from .batching import BatchQueue, TranslationCache
 
 
 class Translator(abc.ABC):
-    """Translates sentences; engines implement token counting and one batch of generation."""
+    """Translates sentences; engines implement token counting and one batch of generation.
+
+    Every call goes through the cache, then through one BatchQueue per model
+    (cross-request batching, bounded queue, deadline).
+    """
 
     engine = "abstract"
 
-    def __init__(self, name: str, max_input_tokens: int, batch_size: int):
+    def __init__(self, name: str, max_input_tokens: int, settings: Settings):
         self.name = name
         self.max_input_tokens = max_input_tokens
-        self.batch_size = max(1, batch_size)
+        self.batch_size = max(1, settings.batch_size)
+        self.timeout_s = settings.request_timeout_s or None
+        self.cache = TranslationCache(settings.translation_cache_size)
+        self.queue = BatchQueue(self.translate_sorted, max_batch=self.batch_size * settings.batches_per_round,
+                                max_wait_s=settings.batch_wait_ms / 1000, max_pending=settings.max_queued_sentences,
+                                name=name)
 
     @abc.abstractmethod
     def count_tokens(self, text: str) -> int:
         """Source tokens of text, end-of-sentence included."""
+
+    def cache_key(self) -> tuple:
+        """What, besides the sentence, decides the translation (model, engine, decoding settings)."""
+        return (self.engine, self.name)
 
     @abc.abstractmethod
     def _translate_batch(self, sentences: list[str]) -> list[str]:
@@ -45,7 +60,17 @@ class Translator(abc.ABC):
         return [" ".join(parts) for parts in out]
 
     def translate_pieces(self, pieces: list[str]) -> list[str]:
-        """Translate pieces that fit the limit, in length-sorted batches, keeping their order."""
+        """Translate pieces that fit the limit: cached ones from the cache, the rest through the queue."""
+        prefix = self.cache_key()
+        results: list[str | None] = [self.cache.get((prefix, p)) if p.strip() else "" for p in pieces]
+        todo = list(dict.fromkeys(p for p, r in zip(pieces, results) if r is None))
+        fresh = dict(zip(todo, self.queue.submit(todo, self.timeout_s)))
+        for piece, text in fresh.items():
+            self.cache.put((prefix, piece), text)
+        return [r if r is not None else fresh[p] for p, r in zip(pieces, results)]
+
+    def translate_sorted(self, pieces: list[str]) -> list[str]:
+        """Translate pieces in length-sorted batches of batch_size, keeping their order."""
         order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
         results = [""] * len(pieces)
         todo = [i for i in order if pieces[i].strip()]

@@ -1,0 +1,67 @@
+"""The fast engine: the same MarianMT model converted to CTranslate2 (int8 on CPU by default)."""
+
+from __future__ import annotations
+
+import logging
+import os
+import shutil
+from pathlib import Path
+
+from ..config import Settings
+from .marian import MarianBase
+
+log = logging.getLogger(__name__)
+
+
+def converted_path(path: Path, compute_type: str) -> Path:
+    """Where the CTranslate2 conversion of a transformers folder is cached: beside its files."""
+    return Path(path) / f"ctranslate2-{compute_type}"
+
+
+def convert(path: Path, compute_type: str) -> Path:
+    """Convert a transformers MarianMT folder to CTranslate2 once; later calls reuse the result."""
+    target = converted_path(path, compute_type)
+    if (target / "model.bin").is_file():
+        return target
+    import ctranslate2
+
+    log.info("converting %s to CTranslate2 (%s) in %s", path, compute_type, target)
+    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
+    shutil.rmtree(tmp, ignore_errors=True)
+    ctranslate2.converters.TransformersConverter(str(path)).convert(str(tmp), quantization=compute_type, force=True)
+    shutil.rmtree(target, ignore_errors=True)
+    tmp.rename(target)  # atomic: a crashed conversion never looks finished
+    return target
+
+
+class CTranslate2Translator(MarianBase):
+    """MarianMT in CTranslate2, tokenized with the model's own MarianTokenizer."""
+
+    engine = "ctranslate2"
+
+    def __init__(self, path: Path, settings: Settings, name: str | None = None):
+        import ctranslate2
+
+        super().__init__(path, settings, name)
+        self.compute_type = settings.ct2_compute_type
+        self.translator = ctranslate2.Translator(
+            str(convert(self.path, self.compute_type)), device="cpu", compute_type=self.compute_type,
+            inter_threads=1, intra_threads=settings.threads,
+        )
+
+    def describe(self) -> dict:
+        """Name and engine (with its compute type)."""
+        return {"name": self.name, "engine": f"{self.engine}-{self.compute_type}"}
+
+    def cache_key(self) -> tuple:
+        """What, besides the sentence, decides the translation."""
+        return super().cache_key() + (self.compute_type,)
+
+    def _translate_batch(self, sentences: list[str]) -> list[str]:
+        tokens = [self.tokenizer.convert_ids_to_tokens(self.tokenizer(s, verbose=False).input_ids) for s in sentences]
+        results = self.translator.translate_batch(
+            tokens, beam_size=self.num_beams, no_repeat_ngram_size=self.settings.no_repeat_ngram_size,
+            max_input_length=0, max_decoding_length=self.max_new_tokens(max(map(len, tokens))),
+        )
+        return [self.tokenizer.decode(self.tokenizer.convert_tokens_to_ids(r.hypotheses[0]), skip_special_tokens=True)
+                for r in results]

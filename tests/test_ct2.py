@@ -1,0 +1,46 @@
+"""The CTranslate2 engine against the transformers reference, on the tiny model."""
+
+import pytest
+
+from summarizer.translate.ct2 import CTranslate2Translator, converted_path
+from summarizer.translate.marian import MarianTranslator
+from tinymodels import LONG_SENTENCE, LONG_TRANSLATION, PAIRS
+
+KNOWN = [s for s, _ in PAIRS]
+
+
+@pytest.fixture(scope="module")
+def unknown(sample_text):
+    # Sentences the tiny model never saw: its output is nonsense, but both engines must write the same nonsense.
+    return [line for line in sample_text.splitlines() if line.strip()][:6]
+
+
+@pytest.mark.parametrize("beams", [1, 4])
+def test_float32_matches_transformers(settings, tiny_models, beams, unknown):
+    s = settings.replace(ct2_compute_type="float32", num_beams=beams)
+    reference = MarianTranslator(tiny_models["translation"], s)
+    fast = CTranslate2Translator(tiny_models["translation"], s)
+    sources = KNOWN + [LONG_SENTENCE] + (unknown if beams == 1 else [])
+    assert fast.translate_sentences(sources) == reference.translate_sentences(sources)
+    assert fast.translate_sentences([LONG_SENTENCE]) == [LONG_TRANSLATION]
+
+
+def test_int8_reproduces_the_pairs_and_conversion_is_cached(settings, tiny_models):
+    s = settings.replace(ct2_compute_type="int8")
+    first = CTranslate2Translator(tiny_models["translation"], s)
+    assert first.translate_sentences(KNOWN) == [t for _, t in PAIRS]
+    model_bin = converted_path(tiny_models["translation"], "int8") / "model.bin"
+    stamp = model_bin.stat().st_mtime_ns
+    CTranslate2Translator(tiny_models["translation"], s)
+    assert model_bin.stat().st_mtime_ns == stamp
+    assert first.describe() == {"name": tiny_models["translation"].name, "engine": "ctranslate2-int8"}
+
+
+def test_pipeline_with_ctranslate2(settings):
+    from summarizer.service import Pipeline
+    from tinymodels import ARTICLE, ARTICLE_TRANSLATION
+
+    pipe = Pipeline.load(settings.replace(translation_engine="ctranslate2", load_abstractive=False))
+    result = pipe.process(ARTICLE)
+    assert result.translation == ARTICLE_TRANSLATION
+    assert result.models["translation"]["engine"] == "ctranslate2-int8"
