@@ -2,8 +2,6 @@
 
 from __future__ import annotations
 
-import logging
-
 from .config import Settings
 
 __all__ = ["Settings", "create_app"]
@@ -16,11 +14,11 @@ def create_app(settings: Settings | None = None, pipeline=None):
     """
     from flask import Flask
 
-    from . import api, errors_http, health, web
+    from . import api, errors_http, health, observability, security, web
     from .service import Pipeline
 
     settings = settings or Settings.from_env()
-    logging.basicConfig(level=logging.INFO, format="%(asctime)s %(levelname)s %(name)s: %(message)s")
+    observability.configure_logging(settings.log_level)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes  # 413 before the body is read whole
     app.json.ensure_ascii = False
@@ -31,4 +29,6 @@ def create_app(settings: Settings | None = None, pipeline=None):
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(web.bp)
     errors_http.init_app(app)
+    observability.init_app(app, log_text=settings.log_text)
+    security.init_app(app, settings)
     return app

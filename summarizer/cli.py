@@ -31,6 +31,14 @@ def main(argv: list[str] | None = None) -> int:
     pull.add_argument("names", nargs="*", help="manifest names (default: the default models)")
     models_cmd.add_parser("list", help="which manifest models are present locally")
 
+    keys = commands.add_parser("keys", help="API keys (stored hashed in SUMMARIZER_API_KEYS_FILE)")
+    keys_cmd = keys.add_subparsers(dest="keys_command", required=True)
+    add = keys_cmd.add_parser("add", help="create a key and print it once")
+    add.add_argument("name")
+    revoke = keys_cmd.add_parser("revoke", help="delete a key")
+    revoke.add_argument("name")
+    keys_cmd.add_parser("list", help="the names of the keys")
+
     serve = commands.add_parser("serve", help="pull missing default models if the hub is reachable, then run gunicorn")
     serve.add_argument("--no-pull", action="store_true", help="serve what is in models/ without trying to pull")
 
@@ -42,6 +50,8 @@ def main(argv: list[str] | None = None) -> int:
             return _summarize(args, settings)
         if args.command == "serve":
             return _serve(args, settings)
+        if args.command == "keys":
+            return _keys(args, settings)
         return _models(args, settings)
     except SummarizerError as exc:
         print(json.dumps({"error": exc.to_dict()}, ensure_ascii=False, indent=2), file=sys.stderr)
@@ -100,3 +110,28 @@ def _serve(args, settings: Settings) -> int:
     gunicorn = Path(sys.executable).with_name("gunicorn")
     argv = [str(gunicorn), "-c", "python:summarizer.gunicorn_conf", "wsgi:app"]
     os.execv(argv[0], argv)
+
+
+def _keys(args, settings: Settings) -> int:
+    """Add, revoke or list API keys; only their SHA-256 hashes are stored."""
+    from .security import KeyStore
+
+    if not settings.api_keys_file:
+        print("Set SUMMARIZER_API_KEYS_FILE to the key file (e.g. /etc/summarizer/keys.json) first", file=sys.stderr)
+        return 2
+    store = KeyStore(settings.api_keys_file)
+    if args.keys_command == "add":
+        try:
+            print(store.add(args.name))
+        except ValueError as exc:
+            print(exc, file=sys.stderr)
+            return 2
+        print(f"key '{args.name}' added to {settings.api_keys_file}; it is shown only this once", file=sys.stderr)
+        return 0
+    if args.keys_command == "revoke":
+        if not store.revoke(args.name):
+            print(f"no key named {args.name!r}", file=sys.stderr)
+            return 2
+        return 0
+    print("\n".join(store.names()))
+    return 0

@@ -56,10 +56,21 @@ class Settings:
     # Language identification: langdetect's seed (its text cleaning is the only random part left).
     detect_seed: int = 0
 
+    # Access. API keys are off unless a key file is named (manage it with `python -m summarizer keys`).
+    api_keys_file: str = ""
+    # Flask-Limiter syntax, per API key or client address, on the POST endpoints ("" = off).
+    rate_limit: str = "120 per minute"
+    rate_limit_storage: str = "memory://"
+    cors_origins: str = ""  # comma-separated origins allowed to call /api/ from a browser ("" = CORS off)
+
+    # Logs: JSON lines; the submitted text is never logged unless log_text is on.
+    log_level: str = "INFO"
+    log_text: bool = False
+
     # Serving (gunicorn): one worker holds one copy of the models; threads share it.
     bind: str = "127.0.0.1:8000"
     workers: int = 1
-    http_threads: int = 4
+    http_threads: int = 8
     graceful_timeout: int = 30
 
     extra: dict = field(default_factory=dict)

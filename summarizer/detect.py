@@ -58,9 +58,11 @@ class LanguageDetector:
         self._factory.set_seed(seed)  # only used by langdetect's own text cleaning
         self.languages: list[str] = list(self._factory.get_lang_list())
         self._index = {lang: i for i, lang in enumerate(self.languages)}
-        self._log_tables = {
-            gram: np.log(np.asarray(probs) + SMOOTHING) for gram, probs in self._factory.word_lang_prob_map.items()
-        }
+        grams = self._factory.word_lang_prob_map
+        # One float32 matrix of log-probabilities (n-gram x language) instead of langdetect's lists of floats;
+        # the factory keeps only n-gram -> row, which is all its n-gram extraction looks at.
+        self._log_probs = np.log(np.asarray(list(grams.values()), dtype=np.float32) + np.float32(SMOOTHING))
+        self._factory.word_lang_prob_map = {gram: row for row, gram in enumerate(grams)}
         self._priors = {script: self._log_prior(weights) for script, weights in PRIORS.items()}
 
     def detect(self, text: str) -> Detection:
@@ -88,7 +90,8 @@ class LanguageDetector:
         grams = detector._extract_ngrams()  # langdetect's own normalisation and n-grams
         if not grams:
             return None
-        return np.sum([self._log_tables[g] for g in grams], axis=0)
+        rows = self._factory.word_lang_prob_map
+        return self._log_probs[[rows[g] for g in grams]].sum(axis=0, dtype=np.float64)
 
     def _log_prior(self, weights: dict[str, float]) -> np.ndarray:
         prior = np.array([weights.get(lang, 1.0) for lang in self.languages])

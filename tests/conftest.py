@@ -30,6 +30,7 @@ def settings(tiny_models, tmp_path_factory) -> Settings:
         translation_model=str(tiny_models["translation"]),
         summarization_model=str(tiny_models["summarization"]),
         summary_sentences=2,
+        rate_limit="",  # tests call the API far more often than a client would; tests/test_security.py covers it
     )
 
 
@@ -68,7 +69,7 @@ def live_server(settings):
 
     root = Path(__file__).resolve().parents[1]
     port = free_port()
-    env = dict(os.environ, SUMMARIZER_BIND=f"127.0.0.1:{port}", SUMMARIZER_TRANSLATION_MODEL=settings.translation_model,
+    env = dict(os.environ, SUMMARIZER_BIND=f"127.0.0.1:{port}", SUMMARIZER_TRANSLATION_MODEL=settings.translation_model, SUMMARIZER_RATE_LIMIT="",
                SUMMARIZER_SUMMARIZATION_MODEL=settings.summarization_model, SUMMARIZER_THREADS="1")
     gunicorn = Path(sys.executable).with_name("gunicorn")
     (root / "artifacts").mkdir(exist_ok=True)

@@ -4,9 +4,6 @@ from __future__ import annotations
 
 from pathlib import Path
 
-import torch
-from transformers import AutoModelForSeq2SeqLM, AutoTokenizer
-
 from ..config import Settings
 
 
@@ -14,6 +11,8 @@ class AbstractiveSummarizer:
     """English-only summaries written by a seq2seq model, loaded from a local folder."""
 
     def __init__(self, path: Path, settings: Settings, name: str | None = None):
+        from transformers import AutoModelForSeq2SeqLM, AutoTokenizer  # torch only when this model is used
+
         self.name = name or Path(path).name
         self.tokenizer = AutoTokenizer.from_pretrained(path)
         self.model = AutoModelForSeq2SeqLM.from_pretrained(path).eval()
@@ -26,6 +25,8 @@ class AbstractiveSummarizer:
     def summarize(self, sentences: list[str]) -> str:
         """A summary of the English sentences; a text over the model's limit is summarized in parts."""
         parts = self._windows(sentences)
+        import torch
+
         batch = self.tokenizer(parts, return_tensors="pt", padding=True)
         with torch.inference_mode():
             out = self.model.generate(**batch)

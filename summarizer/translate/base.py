@@ -24,6 +24,7 @@ class Translator(abc.ABC):
         self.batch_size = max(1, settings.batch_size)
         self.timeout_s = settings.request_timeout_s or None
         self.cache = TranslationCache(settings.translation_cache_size)
+        self.tokens_out = 0  # target tokens generated, counted by the engines (in the queue's one worker)
         self.queue = BatchQueue(self.translate_sorted, max_batch=self.batch_size * settings.batches_per_round,
                                 max_wait_s=settings.batch_wait_ms / 1000, max_pending=settings.max_queued_sentences,
                                 name=name)

@@ -35,7 +35,7 @@ def convert(path: Path, compute_type: str) -> Path:
 
 
 class CTranslate2Translator(MarianBase):
-    """MarianMT in CTranslate2, tokenized with the model's own MarianTokenizer."""
+    """MarianMT in CTranslate2, tokenized with sentencepiece exactly as MarianTokenizer does."""
 
     engine = "ctranslate2"
 
@@ -58,10 +58,10 @@ class CTranslate2Translator(MarianBase):
         return super().cache_key() + (self.compute_type,)
 
     def _translate_batch(self, sentences: list[str]) -> list[str]:
-        tokens = [self.tokenizer.convert_ids_to_tokens(self.tokenizer(s, verbose=False).input_ids) for s in sentences]
+        tokens = [self.vocab.encode(s) for s in sentences]
         results = self.translator.translate_batch(
             tokens, beam_size=self.num_beams, no_repeat_ngram_size=self.settings.no_repeat_ngram_size,
             max_input_length=0, max_decoding_length=self.max_new_tokens(max(map(len, tokens))),
         )
-        return [self.tokenizer.decode(self.tokenizer.convert_tokens_to_ids(r.hypotheses[0]), skip_special_tokens=True)
-                for r in results]
+        self.tokens_out += sum(len(r.hypotheses[0]) for r in results)
+        return [self.vocab.decode(r.hypotheses[0]) for r in results]

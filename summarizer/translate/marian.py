@@ -1,37 +1,34 @@
-"""MarianMT engines: transformers (the reference) and what both engines share (the tokenizer, the limits)."""
+"""MarianMT engines: what they share (vocabulary, input limit, decoding settings) and the transformers reference."""
 
 from __future__ import annotations
 
+import json
 import logging
 from pathlib import Path
 
-from transformers import AutoConfig, GenerationConfig, MarianTokenizer
-
 from ..config import Settings
 from .base import Translator
+from .vocab import MarianVocab
 
 log = logging.getLogger(__name__)
 
 
 class MarianBase(Translator):
-    """A MarianMT folder's tokenizer, input limit and decoding settings, whatever engine runs the model."""
+    """A MarianMT folder's vocabulary, input limit and decoding settings, whatever engine runs the model."""
 
     def __init__(self, path: Path, settings: Settings, name: str | None = None):
         self.path = Path(path)
         self.settings = settings
-        self.tokenizer = MarianTokenizer.from_pretrained(path)
-        config = AutoConfig.from_pretrained(path)
-        limit = min(self.tokenizer.model_max_length, config.max_position_embeddings)
+        self.vocab = MarianVocab(self.path)
+        config = _read_json(self.path / "config.json")
+        generation = _read_json(self.path / "generation_config.json")
+        limit = min(self.vocab.model_max_length, int(config.get("max_position_embeddings", 512)))
         super().__init__(name or self.path.name, limit, settings)
-        try:
-            generation = GenerationConfig.from_pretrained(path)
-        except OSError:  # no generation_config.json: the model config's defaults
-            generation = GenerationConfig.from_model_config(config)
-        self.num_beams = settings.num_beams or generation.num_beams or 1
+        self.num_beams = settings.num_beams or generation.get("num_beams") or config.get("num_beams") or 1
 
     def count_tokens(self, text: str) -> int:
         """Source tokens of text, end-of-sentence included."""
-        return len(self.tokenizer(text, verbose=False).input_ids)
+        return len(self.vocab.encode(text))
 
     def max_new_tokens(self, longest_input: int) -> int:
         """The output bound for a batch whose longest input has this many tokens."""
@@ -45,17 +42,18 @@ class MarianBase(Translator):
 
 
 class MarianTranslator(MarianBase):
-    """MarianMT through transformers, on the CPU, under inference mode."""
+    """MarianMT through transformers (MarianTokenizer + MarianMTModel.generate), on the CPU, under inference mode."""
 
     engine = "transformers"
 
     def __init__(self, path: Path, settings: Settings, name: str | None = None):
         import torch
-        from transformers import MarianMTModel
+        from transformers import MarianMTModel, MarianTokenizer
 
         super().__init__(path, settings, name)
         if settings.threads:
             torch.set_num_threads(settings.threads)
+        self.tokenizer = MarianTokenizer.from_pretrained(path)
         self.model = MarianMTModel.from_pretrained(path).eval()
         self.generation = {
             "num_beams": self.num_beams,
@@ -70,4 +68,9 @@ class MarianTranslator(MarianBase):
         with torch.inference_mode():
             out = self.model.generate(**batch, **self.generation,
                                       max_new_tokens=self.max_new_tokens(batch.input_ids.shape[1]))
+        self.tokens_out += int((out[:, 1:] != self.model.config.pad_token_id).sum())
         return self.tokenizer.batch_decode(out, skip_special_tokens=True)
+
+
+def _read_json(path: Path) -> dict:
+    return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}

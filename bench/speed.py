@@ -1,0 +1,249 @@
+"""Translation speed, side by side in one run: naive transformers, batched transformers, CTranslate2, the service.
+
+Usage: python bench/speed.py [--rounds 2] [--skip-big] [--tokens 50]
+
+Models: random weights with the exact shapes of opus-mt-ar-en (d_model 512, 6+6 layers, 8 heads, FFN 2048,
+~62k vocabulary, ~76M parameters) and opus-mt-tc-big-ar-en (d_model 1024, 6+6 layers, 16 heads, FFN 4096,
+~240M parameters), saved as real MarianMT folders (SentencePiece vocabularies trained on the EASC articles)
+and cached in ~/.cache/summarizer-bench. The end-of-sentence logit is pushed to -inf so that every engine
+writes exactly --tokens tokens per sentence: equal output lengths across engines by construction, checked
+and printed. Engines run interleaved, round after round; the median of the rounds is reported.
+"""
+
+from __future__ import annotations
+
+import argparse
+import io
+import json
+import os
+import statistics
+import subprocess
+import sys
+import threading
+import time
+import urllib.request
+from concurrent.futures import ThreadPoolExecutor
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parents[1]
+SHARED = ROOT.parent / "shared"
+sys.path.insert(0, str(ROOT))
+
+from summarizer.config import Settings  # noqa: E402
+from summarizer.segment import split_paragraphs  # noqa: E402
+
+ARCHS = {
+    "opus-mt-ar-en": dict(d_model=512, layers=6, heads=8, ffn=2048, vocab=62_000),
+    "opus-mt-tc-big-ar-en": dict(d_model=1024, layers=6, heads=16, ffn=4096, vocab=61_000),
+}
+CACHE = Path(os.environ.get("SUMMARIZER_BENCH_CACHE", Path.home() / ".cache" / "summarizer-bench"))
+THREADS = os.cpu_count() or 2
+
+
+def build(name: str) -> Path:
+    """A random-weight MarianMT folder with the named architecture (built once, cached)."""
+    folder = CACHE / name
+    if (folder / "config.json").exists():
+        return folder
+    import sentencepiece as spm
+    import torch
+    from transformers import GenerationConfig, MarianConfig, MarianMTModel
+
+    arch = ARCHS[name]
+    folder.mkdir(parents=True, exist_ok=True)
+    arabic = [line for f in sorted((SHARED / "eval/easc-dev/Articles").glob("*/*.txt"))
+              for line in f.read_text(encoding="utf-8-sig").splitlines() if line.strip()]
+    english = (SHARED / "eval/langid-dev/en.txt").read_text(encoding="utf-8").splitlines()
+    pieces = []
+    for file, lines in (("source.spm", arabic), ("target.spm", english)):
+        model = io.BytesIO()
+        spm.SentencePieceTrainer.train(sentence_iterator=iter(lines), model_writer=model, vocab_size=8000,
+                                       hard_vocab_limit=False, bos_id=-1, eos_id=-1, unk_id=0, minloglevel=2,
+                                       character_coverage=1.0)
+        (folder / file).write_bytes(model.getvalue())
+        sp = spm.SentencePieceProcessor(model_proto=model.getvalue())
+        pieces += [sp.id_to_piece(i) for i in range(1, sp.get_piece_size())]
+    vocab = ["</s>", "<unk>"] + sorted(set(pieces))
+    vocab += [f"▁filler{i}" for i in range(arch["vocab"] - len(vocab) - 1)] + ["<pad>"]
+    (folder / "vocab.json").write_text(json.dumps({p: i for i, p in enumerate(vocab)}, ensure_ascii=False))
+    (folder / "tokenizer_config.json").write_text(json.dumps({"model_max_length": 512, "separate_vocabs": False,
+                                                              "tokenizer_class": "MarianTokenizer"}))
+    pad = len(vocab) - 1
+    config = MarianConfig(
+        vocab_size=len(vocab), d_model=arch["d_model"], encoder_layers=arch["layers"], decoder_layers=arch["layers"],
+        encoder_attention_heads=arch["heads"], decoder_attention_heads=arch["heads"], encoder_ffn_dim=arch["ffn"],
+        decoder_ffn_dim=arch["ffn"], max_position_embeddings=512, pad_token_id=pad, decoder_start_token_id=pad,
+        eos_token_id=0, forced_eos_token_id=0, scale_embedding=True, share_encoder_decoder_embeddings=True,
+        activation_function="swish", static_position_embeddings=True,
+    )
+    torch.manual_seed(0)
+    model = MarianMTModel(config).eval()
+    with torch.no_grad():
+        model.get_input_embeddings().weight[pad].zero_()
+        model.final_logits_bias[0, 0] = -1e4  # never end early: every engine writes the same number of tokens
+    model.generation_config = GenerationConfig(num_beams=4, max_length=512, bad_words_ids=[[pad]], pad_token_id=pad,
+                                               eos_token_id=0, decoder_start_token_id=pad, forced_eos_token_id=0)
+    model.save_pretrained(folder)
+    print(f"built {name}: {sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters", flush=True)
+    return folder
+
+
+def settings_for(path: Path, tokens: int, **changes) -> Settings:
+    return Settings(translation_model=str(path), max_output_ratio=0.0, max_output_offset=tokens,
+                    no_repeat_ngram_size=0, threads=THREADS, translation_cache_size=0, batch_size=64,
+                    **changes)
+
+
+def engines(path: Path, tokens: int, big: bool):
+    """(label, translator, how it is called) for every engine measured on this model."""
+    from summarizer.translate.ct2 import CTranslate2Translator
+    from summarizer.translate.marian import MarianTranslator
+
+    def each(t):
+        return lambda sentences: [out for s in sentences for out in t.translate_sorted([s])]
+
+    def batched(t):
+        return t.translate_sorted
+
+    hf4 = MarianTranslator(path, settings_for(path, tokens, num_beams=4))
+    hf1 = MarianTranslator(path, settings_for(path, tokens, num_beams=1))
+    rows = []
+    if not big:
+        rows += [("transformers beam 4, one sentence at a time (naive)", hf4, each(hf4)),
+                 ("transformers greedy, one sentence at a time", hf1, each(hf1))]
+    rows += [("transformers beam 4, batched", hf4, batched(hf4)), ("transformers greedy, batched", hf1, batched(hf1))]
+    for compute, beams in (("float32", 1), ("int8", 4), ("int8", 1)):
+        t = CTranslate2Translator(path, settings_for(path, tokens, num_beams=beams, ct2_compute_type=compute))
+        rows.append((f"CTranslate2 {compute}, {'greedy' if beams == 1 else f'beam {beams}'}, batched", t, batched(t)))
+    return rows
+
+
+def measure_engines(path: Path, sentences: list[str], tokens: int, rounds: int, big: bool) -> dict:
+    rows = engines(path, tokens, big)
+    times = {label: [] for label, _, _ in rows}
+    lengths = {}
+    for _ in range(rounds):
+        for label, translator, call in rows:
+            before = translator.tokens_out
+            start = time.perf_counter()
+            call(sentences)
+            times[label].append(time.perf_counter() - start)
+            lengths[label] = translator.tokens_out - before  # counted by the engine itself
+    return {label: (statistics.median(t), lengths[label]) for label, t in times.items()}
+
+
+def serve(path: Path, tokens: int, port: int):
+    """Start the service under gunicorn at its default engine and beam; returns (process, cold start s)."""
+    env = dict(os.environ, SUMMARIZER_BIND=f"127.0.0.1:{port}", SUMMARIZER_TRANSLATION_MODEL=str(path),
+               SUMMARIZER_MAX_OUTPUT_RATIO="0", SUMMARIZER_MAX_OUTPUT_OFFSET=str(tokens),
+               SUMMARIZER_NO_REPEAT_NGRAM_SIZE="0", SUMMARIZER_TRANSLATION_CACHE_SIZE="0",
+               SUMMARIZER_THREADS=str(THREADS), SUMMARIZER_BATCH_SIZE="64", SUMMARIZER_LOAD_ABSTRACTIVE="false")
+    start = time.perf_counter()
+    proc = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "-c", "python:summarizer.gunicorn_conf",
+                             "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    while True:
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as r:
+                if r.status == 200:
+                    return proc, time.perf_counter() - start
+        except OSError:
+            if proc.poll() is not None or time.perf_counter() - start > 120:
+                raise RuntimeError("the service did not start")
+            time.sleep(0.05)
+
+
+def worker_rss_mb(proc) -> float:
+    """Peak RSS (VmHWM) of gunicorn's worker process."""
+    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
+    status = Path(f"/proc/{children[0]}/status").read_text()
+    return int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1]) / 1024
+
+
+def post(port: int, text: str) -> float:
+    body = json.dumps({"text": text}).encode()
+    request = urllib.request.Request(f"http://127.0.0.1:{port}/api/v1/summarize", body,
+                                     {"Content-Type": "application/json"})
+    start = time.perf_counter()
+    with urllib.request.urlopen(request, timeout=600) as response:
+        assert response.status == 200
+        response.read()
+    return time.perf_counter() - start
+
+
+def measure_service(path: Path, text: str, tokens: int, requests: int) -> dict:
+    port = 18000 + os.getpid() % 1000
+    proc, cold = serve(path, tokens, port)
+    try:
+        post(port, text)  # warm-up
+        single = [post(port, text) for _ in range(requests)]
+        clients = 8
+        start = time.perf_counter()
+        with ThreadPoolExecutor(clients) as pool:
+            concurrent = list(pool.map(lambda _: post(port, text), range(clients * max(1, requests // 2))))
+        wall = time.perf_counter() - start
+        return {
+            "cold_start_s": cold, "seconds_per_article_1": statistics.median(single),
+            "p50_1": statistics.median(single), "p95_1": _p95(single),
+            "articles_per_s_1": 1 / statistics.mean(single), "articles_per_s_8": len(concurrent) / wall,
+            "p50_8": statistics.median(concurrent), "p95_8": _p95(concurrent), "rss_mb": worker_rss_mb(proc),
+        }
+    finally:
+        proc.terminate()
+        proc.wait(timeout=60)
+
+
+def _p95(values):
+    return sorted(values)[max(0, round(0.95 * len(values)) - 1)]
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--rounds", type=int, default=2)
+    parser.add_argument("--tokens", type=int, default=50, help="output tokens per sentence, forced for every engine")
+    parser.add_argument("--requests", type=int, default=4, help="sequential requests to the service")
+    parser.add_argument("--skip-big", action="store_true")
+    args = parser.parse_args(argv)
+    text = (SHARED / "samples" / "ar-news-ain-al-asad.txt").read_text(encoding="utf-8")
+    sentences = [s for p in split_paragraphs(text) for s in p.sentences]
+    print(f"sample article: {len(text.encode())} bytes, {len(sentences)} sentences, {args.tokens} output tokens "
+          f"per sentence ({args.tokens * len(sentences)} per article); {THREADS} threads; {args.rounds} rounds\n")
+    results = {}
+    for name in ARCHS:
+        if name != "opus-mt-ar-en" and args.skip_big:
+            continue
+        path = build(name)
+        results[name] = measure_engines(path, sentences, args.tokens, args.rounds, big=name != "opus-mt-ar-en")
+        print(f"{name} (random weights)")
+        print("| engine | s / article | output tokens | tokens / s |")
+        print("|---|---|---|---|")
+        for label, (seconds, length) in results[name].items():
+            print(f"| {label} | {seconds:.2f} | {length} | {length / seconds:.0f} |")
+        print(flush=True)
+    base = results["opus-mt-ar-en"]
+    service = measure_service(build("opus-mt-ar-en"), text, args.tokens, args.requests)
+    print("service: POST /api/v1/summarize under gunicorn, default engine (CTranslate2 int8) and beam (4), cache off")
+    print(f"| cold start to ready | {service['cold_start_s']:.2f} s |")
+    print(f"| 1 client: s / article (p50, p95) | {service['p50_1']:.2f}, {service['p95_1']:.2f} |")
+    print(f"| 8 clients: latency p50, p95 | {service['p50_8']:.2f}, {service['p95_8']:.2f} s |")
+    print(f"| articles / s with 1 client, 8 clients | {service['articles_per_s_1']:.3f}, "
+          f"{service['articles_per_s_8']:.3f} |")
+    print(f"| worker peak RSS | {service['rss_mb']:.0f} MB |\n")
+    naive = base["transformers beam 4, one sentence at a time (naive)"][0]
+    raw = base["CTranslate2 int8, beam 4, batched"][0]
+    print("ratios")
+    print(f"- service / raw CTranslate2 int8 beam 4: {service['seconds_per_article_1'] / raw:.2f}x (target <= 1.15)")
+    print(f"- naive / service: {naive / service['seconds_per_article_1']:.1f}x (target >= 10)")
+    print(f"- 8 clients / 1 client throughput: {service['articles_per_s_8'] / service['articles_per_s_1']:.2f}x "
+          f"(target >= 1.5)")
+    for label, (seconds, _) in base.items():
+        print(f"- naive / {label}: {naive / seconds:.1f}x")
+    if "opus-mt-tc-big-ar-en" in results:
+        big = results["opus-mt-tc-big-ar-en"]
+        hf_greedy = base["transformers greedy, batched"][0]
+        for label in ("CTranslate2 int8, greedy, batched", "CTranslate2 int8, beam 4, batched"):
+            print(f"- tc-big {label} / base transformers greedy batched: {big[label][0] / hf_greedy:.2f}x "
+                  f"(target <= 1.0)")
+
+
+if __name__ == "__main__":
+    main()
