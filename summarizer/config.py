@@ -39,7 +39,7 @@ class Settings:
     max_queued_sentences: int = 2000
     request_timeout_s: float = 120.0
     translation_cache_size: int = 20_000
-    # CPU threads for torch / CTranslate2 inside one worker (0 = library default).
+    # CPU threads for the model inside one worker (0 = all cores; the queue runs one batch at a time).
     threads: int = 0
 
     # Summaries.

@@ -136,7 +136,7 @@ def init_app(app: Flask, settings) -> None:
         limiter = Limiter(client_identity, app=app, storage_uri=settings.rate_limit_storage,
                           headers_enabled=True, strategy="fixed-window")
         for name in ("api.summarize", "api.translate", "api.detect"):
-            limiter.limit(settings.rate_limit)(app.view_functions[name])
+            app.view_functions[name] = limiter.limit(settings.rate_limit)(app.view_functions[name])
         app.extensions["summarizer.limiter"] = limiter
 
     if settings.cors_origins:

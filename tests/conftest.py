@@ -69,8 +69,8 @@ def live_server(settings):
 
     root = Path(__file__).resolve().parents[1]
     port = free_port()
-    env = dict(os.environ, SUMMARIZER_BIND=f"127.0.0.1:{port}", SUMMARIZER_TRANSLATION_MODEL=settings.translation_model, SUMMARIZER_RATE_LIMIT="",
-               SUMMARIZER_SUMMARIZATION_MODEL=settings.summarization_model, SUMMARIZER_THREADS="1")
+    env = dict(os.environ, SUMMARIZER_BIND=f"127.0.0.1:{port}", SUMMARIZER_TRANSLATION_MODEL=settings.translation_model,
+               SUMMARIZER_RATE_LIMIT="", SUMMARIZER_SUMMARIZATION_MODEL=settings.summarization_model, SUMMARIZER_THREADS="1")
     gunicorn = Path(sys.executable).with_name("gunicorn")
     (root / "artifacts").mkdir(exist_ok=True)
     log = open(root / "artifacts" / "gunicorn.log", "w")

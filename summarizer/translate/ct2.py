@@ -46,7 +46,7 @@ class CTranslate2Translator(MarianBase):
         self.compute_type = settings.ct2_compute_type
         self.translator = ctranslate2.Translator(
             str(convert(self.path, self.compute_type)), device="cpu", compute_type=self.compute_type,
-            inter_threads=1, intra_threads=settings.threads,
+            inter_threads=1, intra_threads=settings.threads or os.cpu_count() or 1,
         )
 
     def describe(self) -> dict:

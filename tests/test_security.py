@@ -1,0 +1,151 @@
+"""API keys, rate limits, security headers, CORS, overload and deadline answers, request ids, logs, metrics."""
+
+import json
+import logging
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from summarizer import create_app
+from summarizer.security import KeyStore
+from tinymodels import ARTICLE, PAIRS
+
+ROOT = Path(__file__).resolve().parents[1]
+
+
+@pytest.fixture
+def keys(tmp_path):
+    return KeyStore(tmp_path / "keys.json")
+
+
+def test_key_store_keeps_only_hashes(keys):
+    key = keys.add("newsroom")
+    assert key.startswith("sk_") and len(key) > 40
+    stored = keys.path.read_text()
+    assert key not in stored and "sha256" in stored
+    assert keys.verify(key) == "newsroom"
+    assert keys.verify(key + "x") is None
+    with pytest.raises(ValueError):
+        keys.add("newsroom")
+    assert keys.revoke("newsroom") and keys.verify(key) is None
+
+
+@pytest.mark.parametrize(
+    "headers, status, code",
+    [
+        ({}, 401, "unauthorized"),
+        ({"Authorization": "Bearer wrong"}, 403, "forbidden"),
+        ({"X-API-Key": "wrong"}, 403, "forbidden"),
+    ],
+)
+def test_api_requires_a_valid_key_when_keys_are_on(settings, pipeline, keys, headers, status, code):
+    keys.add("a")
+    app = create_app(settings.replace(api_keys_file=str(keys.path)), pipeline=pipeline)
+    response = app.test_client().post("/api/v1/detect", json={"text": "hello"}, headers=headers)
+    assert response.status_code == status
+    assert response.get_json()["error"]["code"] == code
+    if status == 401:
+        assert response.headers["WWW-Authenticate"].startswith("Bearer")
+
+
+def test_valid_key_in_either_header(settings, pipeline, keys):
+    key = keys.add("a")
+    client = create_app(settings.replace(api_keys_file=str(keys.path)), pipeline=pipeline).test_client()
+    for headers in ({"Authorization": f"Bearer {key}"}, {"X-API-Key": key}):
+        assert client.post("/api/v1/detect", json={"text": "hello"}, headers=headers).status_code == 200
+    assert client.get("/api/v1/openapi.json").status_code == 200  # the document stays public
+    assert client.get("/healthz").status_code == 200
+
+
+def test_keys_cli(tmp_path):
+    env = {"SUMMARIZER_API_KEYS_FILE": str(tmp_path / "k.json"), "PATH": "/usr/bin:/bin"}
+    run = lambda *a: subprocess.run([sys.executable, "-m", "summarizer", "keys", *a], cwd=ROOT, env=env,  # noqa: E731
+                                    capture_output=True, text=True, timeout=60)
+    added = run("add", "pipeline-1")
+    assert added.returncode == 0, added.stderr
+    key = added.stdout.strip()
+    assert KeyStore(tmp_path / "k.json").verify(key) == "pipeline-1"
+    assert run("list").stdout.split() == ["pipeline-1"]
+    assert run("revoke", "pipeline-1").returncode == 0
+    assert run("revoke", "pipeline-1").returncode == 2
+
+
+def test_rate_limit_answers_429_with_retry_after(settings, pipeline):
+    client = create_app(settings.replace(rate_limit="3 per minute"), pipeline=pipeline).test_client()
+    statuses = [client.post("/api/v1/detect", json={"text": "hello"}).status_code for _ in range(4)]
+    assert statuses == [200, 200, 200, 429]
+    response = client.post("/api/v1/detect", json={"text": "hello"})
+    assert response.get_json()["error"]["code"] == "too_many_requests"
+    assert int(response.headers["Retry-After"]) > 0
+    assert client.get("/api/v1/models").status_code == 200  # reads are not limited
+
+
+def test_security_headers_on_the_page(settings, pipeline):
+    response = create_app(settings, pipeline=pipeline).test_client().get("/")
+    csp = response.headers["Content-Security-Policy"]
+    assert "frame-ancestors 'none'" in csp and "script-src 'self'" in csp and "unsafe-inline" not in csp
+    assert response.headers["X-Content-Type-Options"] == "nosniff"
+    assert b"<script>" not in response.data and b"onclick" not in response.data  # no inline script
+    assert "Access-Control-Allow-Origin" not in response.headers
+
+
+def test_cors_only_for_configured_origins(settings, pipeline):
+    client = create_app(settings.replace(cors_origins="https://desk.example"), pipeline=pipeline).test_client()
+    allowed = client.post("/api/v1/detect", json={"text": "hi"}, headers={"Origin": "https://desk.example"})
+    assert allowed.headers["Access-Control-Allow-Origin"] == "https://desk.example"
+    other = client.post("/api/v1/detect", json={"text": "hi"}, headers={"Origin": "https://evil.example"})
+    assert "Access-Control-Allow-Origin" not in other.headers
+
+
+def test_full_queue_is_503_with_retry_after(settings):
+    app = create_app(settings.replace(max_queued_sentences=1, load_abstractive=False))
+    response = app.test_client().post("/api/v1/translate", json={"text": ARTICLE})
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "overloaded"
+    assert int(response.headers["Retry-After"]) >= 1
+
+
+def test_deadline_is_504(settings):
+    app = create_app(settings.replace(request_timeout_s=1e-6, load_abstractive=False, translation_cache_size=0))
+    response = app.test_client().post("/api/v1/translate", json={"text": ARTICLE})
+    assert response.status_code == 504
+    assert response.get_json()["error"]["code"] == "deadline_exceeded"
+    assert app.test_client().get("/healthz").status_code == 200
+
+
+def test_request_id_is_echoed_or_made(settings, pipeline):
+    client = create_app(settings, pipeline=pipeline).test_client()
+    assert client.get("/healthz", headers={"X-Request-ID": "abc-123"}).headers["X-Request-ID"] == "abc-123"
+    made = client.get("/healthz", headers={"X-Request-ID": "bad id; drop"}).headers["X-Request-ID"]
+    assert len(made) == 32 and made != "bad id; drop"
+
+
+def test_logs_are_json_and_never_contain_the_text(settings, pipeline, capsys):
+    from summarizer.observability import JsonFormatter
+
+    client = create_app(settings, pipeline=pipeline).test_client()
+    secret = PAIRS[3][0]
+    records = []
+    handler = logging.Handler()
+    handler.emit = lambda record: records.append(JsonFormatter().format(record))
+    logging.getLogger().addHandler(handler)
+    try:
+        client.post("/api/v1/summarize", json={"text": secret}, headers={"X-Request-ID": "req-7"})
+    finally:
+        logging.getLogger().removeHandler(handler)
+    access = [json.loads(r) for r in records if '"summarizer.access"' in r]
+    assert access and access[-1]["request_id"] == "req-7" and access[-1]["status"] == 200
+    assert all(secret not in r for r in records)
+
+
+def test_metrics(settings, pipeline):
+    client = create_app(settings, pipeline=pipeline).test_client()
+    client.post("/api/v1/translate", json={"text": PAIRS[0][0]})
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'summarizer_http_requests_total{endpoint="/api/v1/translate",method="POST",status="200"} 1.0' in text
+    assert "summarizer_http_request_duration_seconds_bucket" in text
+    for name in ("summarizer_queue_depth", "summarizer_sentences_translated_total", "summarizer_tokens_generated_total",
+                 "summarizer_cache_hits_total", "summarizer_model_loaded"):
+        assert name in text
