@@ -34,6 +34,27 @@ class InvalidInput(SummarizerError):
     code = "invalid_input"
 
 
+class Unauthorized(SummarizerError):
+    """No API key was sent while keys are required."""
+
+    status = 401
+    code = "unauthorized"
+
+
+class Forbidden(SummarizerError):
+    """The API key sent is not valid."""
+
+    status = 403
+    code = "forbidden"
+
+
+class UnsupportedMediaType(SummarizerError):
+    """The body is neither JSON, a form, nor a file upload."""
+
+    status = 415
+    code = "unsupported_media_type"
+
+
 class UnsupportedLanguage(SummarizerError):
     """The text is in a language we do not translate or summarize."""
 

@@ -8,18 +8,11 @@ import json
 from flask import Request
 
 from .config import Settings
-from .errors import InvalidInput, SummarizerError
+from .errors import InvalidInput, UnsupportedMediaType
 from .service import Options
 
 OPTION_FIELDS = {"source_language": str, "summary_sentences": int, "summary_ratio": float, "summarizer": str}
 TEXT_FIELDS = ("text", "texts")
-
-
-class UnsupportedMediaType(SummarizerError):
-    """The body is neither JSON, a form, nor a file upload."""
-
-    status = 415
-    code = "unsupported_media_type"
 
 
 def read_body(request: Request, settings: Settings, allowed: tuple[str, ...] = ()) -> dict:

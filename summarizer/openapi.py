@@ -16,7 +16,7 @@ def _json(schema: dict, description: str) -> dict:
 
 
 def _errors(*statuses: int) -> dict:
-    text = {400: "Invalid input", 401: "Missing or invalid API key", 413: "Body or text over the limit",
+    text = {400: "Invalid input", 401: "No API key", 403: "Invalid API key", 413: "Body or text over the limit",
             415: "Unsupported content type", 422: "Unsupported language", 429: "Rate limit exceeded",
             503: "A model is unavailable, or the service is overloaded", 504: "Deadline exceeded",
             500: "Internal error"}
@@ -116,7 +116,8 @@ def openapi_document(settings: Settings) -> dict:
                           **_errors(*errors)},
         }
 
-    common = (400, 413, 415, 422, 500, 503)
+    access = (401, 403, 429)  # when API keys or rate limits are on
+    common = (400, 413, 415, 422, 500, 503, 504) + access
     return {
         "openapi": "3.1.0",
         "info": {"title": "summarizer", "version": "1.0.0",
@@ -125,7 +126,7 @@ def openapi_document(settings: Settings) -> dict:
         "paths": {
             "/api/v1/summarize": {"post": operation("Detect, translate if Arabic, and summarize", "Result", common)},
             "/api/v1/translate": {"post": operation("Detect and translate, sentence-aligned", "Result", common)},
-            "/api/v1/detect": {"post": operation("Detect the language", "DetectResult", (400, 413, 415, 500))},
+            "/api/v1/detect": {"post": operation("Detect the language", "DetectResult", (400, 413, 415, 500) + access)},
             "/api/v1/models": {"get": {"summary": "Configured models and their state", "responses": {
                 "200": _json({"type": "object", "required": ["models"], "properties": {
                     "models": {"type": "array", "items": _ref("ModelStatus")}}}, "The models")}}},

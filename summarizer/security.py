@@ -21,26 +21,12 @@ from pathlib import Path
 
 from flask import Flask, g, request
 
-from .errors import SummarizerError
+from .errors import Forbidden, Unauthorized
 
 CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
        "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'")
 PROTECTED_PREFIX = "/api/"
 OPEN_PATHS = {"/api/v1/openapi.json"}
-
-
-class Unauthorized(SummarizerError):
-    """No API key was sent while keys are required."""
-
-    status = 401
-    code = "unauthorized"
-
-
-class Forbidden(SummarizerError):
-    """The API key sent is not valid."""
-
-    status = 403
-    code = "forbidden"
 
 
 class KeyStore:

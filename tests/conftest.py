@@ -59,9 +59,8 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-@pytest.fixture(scope="session")
-def live_server(settings):
-    """The real service: gunicorn serving wsgi:app on a loopback port, on the tiny models."""
+def start_gunicorn(settings, log_name: str, **env_overrides):
+    """Start gunicorn serving wsgi:app on a free loopback port; returns (process, url, log file) once ready."""
     import os
     import subprocess
     import time
@@ -70,10 +69,11 @@ def live_server(settings):
     root = Path(__file__).resolve().parents[1]
     port = free_port()
     env = dict(os.environ, SUMMARIZER_BIND=f"127.0.0.1:{port}", SUMMARIZER_TRANSLATION_MODEL=settings.translation_model,
-               SUMMARIZER_RATE_LIMIT="", SUMMARIZER_SUMMARIZATION_MODEL=settings.summarization_model, SUMMARIZER_THREADS="1")
+               SUMMARIZER_RATE_LIMIT="", SUMMARIZER_SUMMARIZATION_MODEL=settings.summarization_model, SUMMARIZER_THREADS="1",
+               **env_overrides)
     gunicorn = Path(sys.executable).with_name("gunicorn")
     (root / "artifacts").mkdir(exist_ok=True)
-    log = open(root / "artifacts" / "gunicorn.log", "w")
+    log = open(root / "artifacts" / log_name, "w")
     proc = subprocess.Popen([str(gunicorn), "-c", "python:summarizer.gunicorn_conf", "wsgi:app"], cwd=root, env=env,
                             stdout=log, stderr=subprocess.STDOUT)
     url = f"http://127.0.0.1:{port}"
@@ -89,6 +89,13 @@ def live_server(settings):
             proc.kill()
             raise RuntimeError(f"gunicorn did not become ready; see {log.name}")
         time.sleep(0.2)
+    return proc, url, log
+
+
+@pytest.fixture(scope="session")
+def live_server(settings):
+    """The real service: gunicorn serving wsgi:app on a loopback port, on the tiny models."""
+    proc, url, log = start_gunicorn(settings, "gunicorn.log")
     yield url
     proc.terminate()
     proc.wait(timeout=30)

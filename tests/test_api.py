@@ -175,3 +175,18 @@ def test_openapi_document_is_valid(spec):
 
     validate(spec)
     assert set(spec["paths"]) == {"/api/v1/summarize", "/api/v1/translate", "/api/v1/detect", "/api/v1/models"}
+
+
+def test_one_enormous_sentence_without_punctuation(client):
+    text = " ".join([PAIRS[0][0].rstrip(".")] * 400)[:19_000]  # ~19,000 characters, no sentence end
+    response = client.post("/api/v1/translate", json={"text": text})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert len(body["sentences"]) == 1
+    assert body["sentences"][0]["translation"]  # split to the model's limit and translated, not truncated or refused
+
+
+def test_html_is_returned_as_text(client):
+    text = "The army said <script>alert(1)</script> the base was hit. Nobody died."
+    body = client.post("/api/v1/summarize", json={"text": text, "summary_sentences": 1}).get_json()
+    assert body["summary"]["english"] == "The army said <script>alert(1)</script> the base was hit."

@@ -135,21 +135,8 @@ def build_marian(folder: Path) -> None:
     embeddings = model.get_input_embeddings().weight
     with torch.no_grad():
         embeddings[pad].zero_()
-    batch = tokenizer(sources, text_target=targets, return_tensors="pt", padding=True)
-    labels = batch["labels"].masked_fill(batch["labels"] == pad, -100)
-    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
-    model.train()
-    for step in range(1, 1501):
-        loss = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, labels=labels).loss
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        with torch.no_grad():  # the tied output layer moves the <pad> row; opus-mt keeps it at zero
-            embeddings[pad].zero_()
-        if step % 100 == 0 and loss.item() < 0.01 and _reproduces(model, tokenizer, sources, targets):
-            break
-    else:
-        raise RuntimeError(f"tiny MarianMT did not learn its pairs (loss {loss.item():.4f})")
+    # The tied output layer moves the <pad> row; opus-mt keeps it at zero, so zero it after every step.
+    _train_until_exact(model, tokenizer, sources, targets, pad, after_step=lambda: embeddings[pad].zero_())
     model.eval()
     model.generation_config = GenerationConfig(
         num_beams=4, max_length=512, bad_words_ids=[[pad]], pad_token_id=pad, eos_token_id=0,
@@ -161,6 +148,27 @@ def build_marian(folder: Path) -> None:
     tok_config = json.loads(config_path.read_text())
     tok_config["model_max_length"] = limit
     config_path.write_text(json.dumps(tok_config, ensure_ascii=False, indent=2))
+
+
+def _train_until_exact(model, tokenizer, sources, targets, pad: int, after_step=None, steps: int = 1500) -> None:
+    """Adam on the whole set until greedy decoding reproduces every target exactly."""
+    import torch
+
+    batch = tokenizer(sources, text_target=targets, return_tensors="pt", padding=True)
+    labels = batch["labels"].masked_fill(batch["labels"] == pad, -100)
+    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
+    model.train()
+    for step in range(1, steps + 1):
+        loss = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, labels=labels).loss
+        optimizer.zero_grad()
+        loss.backward()
+        optimizer.step()
+        if after_step is not None:
+            with torch.no_grad():
+                after_step()
+        if step % 100 == 0 and loss.item() < 0.01 and _reproduces(model, tokenizer, sources, targets):
+            return
+    raise RuntimeError(f"tiny {type(model).__name__} did not learn its pairs (loss {loss.item():.4f})")
 
 
 def _reproduces(model, tokenizer, sources, targets) -> bool:
@@ -200,20 +208,7 @@ def build_bart(folder: Path) -> None:
         forced_bos_token_id=0, forced_eos_token_id=2, dropout=0.0, attention_dropout=0.0,
     )
     model = BartForConditionalGeneration(config)
-    sources, targets = list(ABSTRACT_SUMMARIES), list(ABSTRACT_SUMMARIES.values())
-    batch = tokenizer(sources, text_target=targets, return_tensors="pt", padding=True)
-    labels = batch["labels"].masked_fill(batch["labels"] == 1, -100)
-    optimizer = torch.optim.Adam(model.parameters(), lr=3e-3)
-    model.train()
-    for step in range(1, 1501):
-        loss = model(input_ids=batch.input_ids, attention_mask=batch.attention_mask, labels=labels).loss
-        optimizer.zero_grad()
-        loss.backward()
-        optimizer.step()
-        if step % 100 == 0 and loss.item() < 0.01 and _reproduces(model, tokenizer, sources, targets):
-            break
-    else:
-        raise RuntimeError(f"tiny BART did not learn its summaries (loss {loss.item():.4f})")
+    _train_until_exact(model, tokenizer, list(ABSTRACT_SUMMARIES), list(ABSTRACT_SUMMARIES.values()), pad=1)
     model.eval()
     model.generation_config = GenerationConfig(
         num_beams=4, max_length=60, min_length=1, no_repeat_ngram_size=3, length_penalty=2.0, early_stopping=True,
