@@ -25,6 +25,10 @@ import urllib.request
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
+# torch's OpenMP threads spin after each transformers run and would steal the cores from the next engine in the
+# interleaved rounds; passive waiting keeps the engines from slowing each other down.
+os.environ.setdefault("OMP_WAIT_POLICY", "PASSIVE")
+
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
