@@ -79,7 +79,8 @@ def _models(args, settings: Settings) -> int:
     if args.models_command == "list":
         for row in store.listing():
             mark = "present" if row["present"] else "missing"
-            print(f"{row['name']:<24} {row['role']:<14} {mark:<8} {row['repo']}@{row['revision']}  {row['license']}")
+            commit = f"  commit {row['commit'][:12]}" if row["commit"] else ""
+            print(f"{row['name']:<24} {row['role']:<14} {mark:<8} {row['repo']}@{row['revision']}  {row['license']}{commit}")
         return 0
     for path in store.pull(args.names or None):
         print(f"pulled into {path}")

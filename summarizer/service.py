@@ -116,7 +116,7 @@ class Pipeline:
             translator = load_translator(settings, store)
         except ModelUnavailable as exc:
             errors["translation"] = exc
-        except (OSError, ValueError, RuntimeError) as exc:  # corrupt or incompatible files
+        except Exception as exc:  # corrupt or incompatible files: any loader error; recorded, never fatal
             log.exception("translation model failed to load")
             errors["translation"] = ModelUnavailable(
                 f"The translation model '{settings.translation_model}' failed to load: {exc}",
@@ -127,7 +127,7 @@ class Pipeline:
                 abstractive = AbstractiveSummarizer(path, settings, name=settings.summarization_model)
             except ModelUnavailable as exc:
                 errors["summarization"] = exc
-            except (OSError, ValueError, RuntimeError) as exc:
+            except Exception as exc:  # as above
                 log.exception("summarization model failed to load")
                 errors["summarization"] = ModelUnavailable(
                     f"The summarization model '{settings.summarization_model}' failed to load: {exc}",

@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import json
 import logging
+import shutil
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -84,6 +85,7 @@ class ModelStore:
             {
                 "name": e.name, "repo": e.repo, "revision": e.revision, "role": e.role,
                 "license": e.license, "present": self.is_present(e.name), "path": str(self.path(e.name)),
+                "commit": self.snapshot(e.name).get("commit"),
             }
             for e in self.entries.values()
         ]
@@ -94,7 +96,7 @@ class ModelStore:
         Progress bars come from huggingface_hub. Raises ModelUnavailable when the
         hub cannot be reached, saying what to do instead.
         """
-        from huggingface_hub import snapshot_download
+        import huggingface_hub
         from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
 
         if names:
@@ -107,10 +109,13 @@ class ModelStore:
         paths = []
         for entry in chosen:
             target = self.path(entry.name)
+            partial = target.with_name(target.name + ".partial")
             log.info("pulling %s@%s into %s", entry.repo, entry.revision, target)
             try:
-                snapshot_download(
-                    repo_id=entry.repo, revision=entry.revision, local_dir=target, allow_patterns=WANTED_FILES,
+                # Resolve the revision to a commit first, so that the files all come from one snapshot.
+                commit = huggingface_hub.HfApi().model_info(entry.repo, revision=entry.revision).sha
+                huggingface_hub.snapshot_download(
+                    repo_id=entry.repo, revision=commit, local_dir=partial, allow_patterns=WANTED_FILES,
                 )
             except (OSError, HfHubHTTPError, LocalEntryNotFoundError) as exc:
                 raise ModelUnavailable(
@@ -120,5 +125,15 @@ class ModelStore:
                     f"{'TRANSLATION' if entry.role == 'translation' else 'SUMMARIZATION'}_MODEL at a local folder.",
                     model=entry.name,
                 ) from exc
+            (partial / "SNAPSHOT.json").write_text(json.dumps(
+                {"repo": entry.repo, "revision": entry.revision, "commit": commit}, indent=2), encoding="utf-8")
+            shutil.rmtree(target, ignore_errors=True)
+            partial.rename(target)  # an interrupted pull never leaves a half-written model in place
+            log.info("%s is at commit %s (pin it in the manifest's revision to reproduce exactly)", entry.repo, commit)
             paths.append(target)
         return paths
+
+    def snapshot(self, name: str) -> dict:
+        """What `pull` recorded about a local model: repo, requested revision, resolved commit ({} if unknown)."""
+        path = self.path(name) / "SNAPSHOT.json"
+        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}

@@ -190,3 +190,21 @@ def test_html_is_returned_as_text(client):
     text = "The army said <script>alert(1)</script> the base was hit. Nobody died."
     body = client.post("/api/v1/summarize", json={"text": text, "summary_sentences": 1}).get_json()
     assert body["summary"]["english"] == "The army said <script>alert(1)</script> the base was hit."
+
+
+@pytest.mark.parametrize("engine", ["ctranslate2", "transformers"])
+def test_a_model_that_fails_to_load(settings, tmp_path, engine):
+    broken = tmp_path / "broken"
+    broken.mkdir()
+    (broken / "config.json").write_text('{"model_type": "marian"}')
+    (broken / "source.spm").write_bytes(b"not a sentencepiece model")
+    app = create_app(settings.replace(translation_model=str(broken), translation_engine=engine,
+                                      load_abstractive=False))
+    client = app.test_client()
+    ready = client.get("/readyz")
+    assert ready.status_code == 503
+    assert "failed to load" in ready.get_json()["error"]["message"]
+    response = client.post("/api/v1/translate", json={"text": ARTICLE})
+    assert response.status_code == 503
+    assert "failed to load" in response.get_json()["error"]["message"]
+    assert client.post("/api/v1/summarize", json={"text": "The base was hit. Nobody died."}).status_code == 200

@@ -149,3 +149,37 @@ def test_metrics(settings, pipeline):
     for name in ("summarizer_queue_depth", "summarizer_sentences_translated_total", "summarizer_tokens_generated_total",
                  "summarizer_cache_hits_total", "summarizer_model_loaded"):
         assert name in text
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    import shutil
+    import socket
+    import time
+
+    from conftest import free_port
+
+    server = shutil.which("redis-server")
+    if server is None:
+        pytest.skip("redis-server is not installed (apt-get install redis-server; .ci/setup-test does it)")
+    port = free_port()
+    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
+                             "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    for _ in range(100):
+        try:
+            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
+            break
+        except OSError:
+            time.sleep(0.05)
+    yield f"redis://127.0.0.1:{port}"
+    proc.terminate()
+    proc.wait(timeout=10)
+
+
+def test_rate_limit_shared_through_redis_by_two_instances(settings, pipeline, redis_url):
+    configured = settings.replace(rate_limit="3 per minute", rate_limit_storage=redis_url)
+    first = create_app(configured, pipeline=pipeline).test_client()
+    second = create_app(configured, pipeline=pipeline).test_client()
+    statuses = [client.post("/api/v1/detect", json={"text": "hello"}).status_code
+                for client in (first, second, first, second)]
+    assert statuses == [200, 200, 200, 429]

@@ -1,4 +1,5 @@
 import json
+from pathlib import Path
 
 import pytest
 
@@ -34,24 +35,21 @@ def test_listing(store):
     (store.path("m")).mkdir()
     (store.path("m") / "config.json").write_text("{}")
     assert store.listing() == [{"name": "m", "repo": "org/m", "revision": "abc123", "role": "translation",
-                                "license": "MIT", "present": True, "path": str(store.path("m"))}]
+                                "license": "MIT", "present": True, "path": str(store.path("m")), "commit": None}]
 
 
-def test_pull_passes_the_pinned_revision_and_reports_failure(store, monkeypatch):
+def test_pull_reports_failure_and_leaves_nothing_behind(store, monkeypatch):
     import huggingface_hub
     from huggingface_hub.errors import LocalEntryNotFoundError
 
-    calls = []
-
-    def offline(**kwargs):
-        calls.append(kwargs)
+    def offline(self, repo_id, revision=None):
         raise LocalEntryNotFoundError("no network")
 
-    monkeypatch.setattr(huggingface_hub, "snapshot_download", offline)
+    monkeypatch.setattr(huggingface_hub.HfApi, "model_info", offline)
     with pytest.raises(ModelUnavailable) as err:
         store.pull(["m"])
-    assert calls[0]["repo_id"] == "org/m" and calls[0]["revision"] == "abc123"
     assert "copy a snapshot of org/m" in err.value.message
+    assert not store.path("m").exists()
     with pytest.raises(ValueError):
         store.pull(["other"])
 
@@ -63,3 +61,28 @@ def test_repository_manifest_is_valid():
     assert real.entries["opus-mt-ar-en"].repo == "Helsinki-NLP/opus-mt-ar-en"
     assert real.entries["opus-mt-tc-big-ar-en"].role == "translation"
     assert real.entries["distilbart-cnn-12-6"].role == "summarization"
+
+
+def test_pull_pins_the_resolved_commit_and_swaps_in_atomically(store, monkeypatch):
+    """The hub is out of reach here: its two calls are replaced, the store's own logic runs for real."""
+    import types
+
+    import huggingface_hub
+
+    calls = []
+    monkeypatch.setattr(huggingface_hub.HfApi, "model_info",
+                        lambda self, repo_id, revision=None: types.SimpleNamespace(sha="f" * 40))
+
+    def download(**kwargs):
+        calls.append(kwargs)
+        (Path(kwargs["local_dir"])).mkdir(parents=True)
+        (Path(kwargs["local_dir"]) / "config.json").write_text("{}")
+        return str(kwargs["local_dir"])
+
+    monkeypatch.setattr(huggingface_hub, "snapshot_download", download)
+    assert store.pull(["m"]) == [store.path("m")]
+    assert calls[0]["repo_id"] == "org/m" and calls[0]["revision"] == "f" * 40
+    assert store.is_present("m")
+    assert store.snapshot("m") == {"repo": "org/m", "revision": "abc123", "commit": "f" * 40}
+    assert store.listing()[0]["commit"] == "f" * 40
+    assert not store.path("m").with_name("m.partial").exists()
