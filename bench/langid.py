@@ -17,8 +17,7 @@ LANGUAGES = ("ar", "en", "fa", "ur")
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--eval-dir", type=Path,
-                        default=Path(__file__).resolve().parents[2] / "shared/eval/langid-dev")
+    parser.add_argument("--eval-dir", type=Path, default=Path(__file__).resolve().parents[2] / "shared/eval/langid-dev")
     args = parser.parse_args(argv)
     detector = LanguageDetector()
     print("| language | sentences | full sentence | first word | first 2 words | first 3 words |")

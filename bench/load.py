@@ -52,12 +52,26 @@ def bodies(rng: random.Random):
             yield "/api/v1/translate", {"text": tinymodels.ARTICLE}, 2
         elif kind < 0.8:
             n = rng.randint(1, 10_000)
-            yield "/api/v1/summarize", {"text": f"The army said {n} soldiers were hurt. The base was hit. Nobody died."}, 2
+            yield (
+                "/api/v1/summarize",
+                {"text": f"The army said {n} soldiers were hurt. The base was hit. Nobody died."},
+                2,
+            )
         elif kind < 0.9:
             yield "/api/v1/summarize", {"texts": rng.sample(arabic, 3)}, 2
         else:
-            yield "/api/v1/summarize", rng.choice([{"text": ""}, {"txt": "x"}, {"text": 5},
-                                                  {"text": "Le gouvernement a annoncé de nouvelles mesures."}]), 4
+            yield (
+                "/api/v1/summarize",
+                rng.choice(
+                    [
+                        {"text": ""},
+                        {"txt": "x"},
+                        {"text": 5},
+                        {"text": "Le gouvernement a annoncé de nouvelles mesures."},
+                    ]
+                ),
+                4,
+            )
 
 
 def main(argv=None) -> None:
@@ -71,10 +85,21 @@ def main(argv=None) -> None:
     import tinymodels
 
     model = args.model or str(tinymodels.build_all()["translation"])
-    env = dict(os.environ, SUMMARIZER_BIND=f"127.0.0.1:{args.port}", SUMMARIZER_TRANSLATION_MODEL=model,
-               SUMMARIZER_RATE_LIMIT="", SUMMARIZER_LOAD_ABSTRACTIVE="false", SUMMARIZER_LOG_LEVEL="WARNING")
-    master = subprocess.Popen([str(Path(sys.executable).with_name("gunicorn")), "-c", "python:summarizer.gunicorn_conf",
-                               "wsgi:app"], cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    env = dict(
+        os.environ,
+        SUMMARIZER_BIND=f"127.0.0.1:{args.port}",
+        SUMMARIZER_TRANSLATION_MODEL=model,
+        SUMMARIZER_RATE_LIMIT="",
+        SUMMARIZER_LOAD_ABSTRACTIVE="false",
+        SUMMARIZER_LOG_LEVEL="WARNING",
+    )
+    master = subprocess.Popen(
+        [str(Path(sys.executable).with_name("gunicorn")), "-c", "python:summarizer.gunicorn_conf", "wsgi:app"],
+        cwd=ROOT,
+        env=env,
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     base = f"http://127.0.0.1:{args.port}"
     try:
         for _ in range(600):
@@ -100,8 +125,9 @@ def main(argv=None) -> None:
                 if i is None:
                     return
                 path, body, expected = next(source)
-                request = urllib.request.Request(base + path, json.dumps(body).encode(),
-                                                 {"Content-Type": "application/json"})
+                request = urllib.request.Request(
+                    base + path, json.dumps(body).encode(), {"Content-Type": "application/json"}
+                )
                 start = time.perf_counter()
                 try:
                     with urllib.request.urlopen(request, timeout=60) as response:
@@ -137,12 +163,16 @@ def main(argv=None) -> None:
     lat = sorted(latencies)
     print(f"{done} requests in {wall:.1f} s ({done / wall:.1f}/s) from {args.concurrency} clients")
     print(f"status counts: {dict(sorted(statuses.items()))}; 5xx or failed: {five}; unexpected: {dict(unexpected)}")
-    print(f"latency p50 {statistics.median(lat) * 1000:.1f} ms, p95 {lat[int(0.95 * len(lat)) - 1] * 1000:.1f} ms, "
-          f"p99 {lat[int(0.99 * len(lat)) - 1] * 1000:.1f} ms")
+    print(
+        f"latency p50 {statistics.median(lat) * 1000:.1f} ms, p95 {lat[int(0.95 * len(lat)) - 1] * 1000:.1f} ms, "
+        f"p99 {lat[int(0.99 * len(lat)) - 1] * 1000:.1f} ms"
+    )
     if "first_1000" in rss:
         growth = 100 * (rss["end"] - rss["first_1000"]) / rss["first_1000"]
-        print(f"worker RSS after 1,000 requests {rss['first_1000']:.1f} MB, at the end {rss['end']:.1f} MB: "
-              f"{growth:+.1f}% (target < 5%)")
+        print(
+            f"worker RSS after 1,000 requests {rss['first_1000']:.1f} MB, at the end {rss['end']:.1f} MB: "
+            f"{growth:+.1f}% (target < 5%)"
+        )
     sys.exit(1 if five or unexpected else 0)
 
 

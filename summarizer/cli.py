@@ -14,7 +14,9 @@ from .store import ModelStore
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, run the command, return the exit status."""
-    parser = argparse.ArgumentParser(prog="python -m summarizer", description="Arabic/English translation and summaries")
+    parser = argparse.ArgumentParser(
+        prog="python -m summarizer", description="Arabic/English translation and summaries"
+    )
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("summarize", help="detect, translate and summarize a text file; print JSON")
@@ -66,8 +68,9 @@ def _summarize(args, settings: Settings) -> int:
     else:
         with open(args.file, encoding="utf-8-sig") as handle:
             text = handle.read()
-    options = Options(args.source_language, args.summary_sentences, args.summary_ratio, args.summarizer,
-                      summarize=not args.no_summary)
+    options = Options(
+        args.source_language, args.summary_sentences, args.summary_ratio, args.summarizer, summarize=not args.no_summary
+    )
     settings = settings.replace(load_abstractive=args.summarizer == "abstractive")
     result = Pipeline.load(settings).process(text, options)
     print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
@@ -80,7 +83,9 @@ def _models(args, settings: Settings) -> int:
         for row in store.listing():
             mark = "present" if row["present"] else "missing"
             commit = f"  commit {row['commit'][:12]}" if row["commit"] else ""
-            print(f"{row['name']:<24} {row['role']:<14} {mark:<8} {row['repo']}@{row['revision']}  {row['license']}{commit}")
+            print(
+                f"{row['name']:<24} {row['role']:<14} {mark:<8} {row['repo']}@{row['revision']}  {row['license']}{commit}"
+            )
         return 0
     for path in store.pull(args.names or None):
         print(f"pulled into {path}")
@@ -97,15 +102,20 @@ def _serve(args, settings: Settings) -> int:
     from pathlib import Path
 
     store = ModelStore(settings.models_dir)
-    missing = [n for n in (settings.translation_model, settings.summarization_model)
-               if n in store.entries and store.entries[n].pull_by_default and not store.is_present(n)]
+    missing = [
+        n
+        for n in (settings.translation_model, settings.summarization_model)
+        if n in store.entries and store.entries[n].pull_by_default and not store.is_present(n)
+    ]
     if missing and not args.no_pull:
         try:
             store.pull(missing)
         except SummarizerError as exc:
             logging.getLogger("summarizer").warning(
-                "%s Serving without it: English is summarized; Arabic requests answer 503 until the model "
-                "is in %s.", exc.message, settings.models_dir)
+                "%s Serving without it: English is summarized; Arabic requests answer 503 until the model is in %s.",
+                exc.message,
+                settings.models_dir,
+            )
     root = Path(__file__).resolve().parent.parent
     os.chdir(root)
     gunicorn = Path(sys.executable).with_name("gunicorn")

@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import dataclasses
 import os
-from dataclasses import dataclass, field, fields
+from dataclasses import dataclass, fields
 from pathlib import Path
 
 ENV_PREFIX = "SUMMARIZER_"
@@ -73,16 +73,12 @@ class Settings:
     http_threads: int = 8
     graceful_timeout: int = 30
 
-    extra: dict = field(default_factory=dict)
-
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None, **overrides) -> "Settings":
         """Build settings from defaults, then SUMMARIZER_* variables, then overrides."""
         environ = os.environ if environ is None else environ
         values = {}
         for f in fields(cls):
-            if f.name == "extra":
-                continue
             raw = environ.get(ENV_PREFIX + f.name.upper())
             if raw is not None:
                 values[f.name] = _parse(f, raw)

@@ -30,9 +30,11 @@ def read_body(request: Request, settings: Settings, allowed: tuple[str, ...] = (
         except RecursionError:
             raise InvalidInput("The JSON body is nested too deeply") from None
         except json.JSONDecodeError as exc:
-            raise InvalidInput(f"The body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}") from None
+            raise InvalidInput(
+                f"The body is not valid JSON: {exc.msg} at line {exc.lineno} column {exc.colno}"
+            ) from None
         if not isinstance(body, dict):
-            raise InvalidInput("The JSON body must be an object, such as {\"text\": \"...\"}")
+            raise InvalidInput('The JSON body must be an object, such as {"text": "..."}')
         return body
     if mimetype in ("application/x-www-form-urlencoded", "multipart/form-data"):
         body = {k: v for k, v in request.form.items() if v != ""}
@@ -64,8 +66,12 @@ def parse_request(body: dict, settings: Settings, allow_many: bool = True) -> tu
             raise InvalidInput(f"Unknown field '{key}'{suggestion}", field=key)
     has_text, has_texts = "text" in body, "texts" in body
     if has_text == has_texts:
-        raise InvalidInput("Send exactly one of 'text' (a string) or 'texts' (a list of strings)"
-                           if allow_many else "Send the field 'text' (a string)", field="text")
+        raise InvalidInput(
+            "Send exactly one of 'text' (a string) or 'texts' (a list of strings)"
+            if allow_many
+            else "Send the field 'text' (a string)",
+            field="text",
+        )
     options = Options(**{k: _typed(k, body[k]) for k in OPTION_FIELDS if k in body})
     if has_text:
         return [body["text"]], options.validated(), False
@@ -73,8 +79,11 @@ def parse_request(body: dict, settings: Settings, allow_many: bool = True) -> tu
     if not isinstance(texts, list) or not texts:
         raise InvalidInput("'texts' must be a non-empty list of strings", field="texts")
     if len(texts) > settings.max_texts:
-        raise InvalidInput(f"'texts' has {len(texts)} items; at most {settings.max_texts} per request",
-                           field="texts", limit=settings.max_texts)
+        raise InvalidInput(
+            f"'texts' has {len(texts)} items; at most {settings.max_texts} per request",
+            field="texts",
+            limit=settings.max_texts,
+        )
     return texts, options.validated(), True
 
 

@@ -64,10 +64,14 @@ class PipelineCollector:
         translator = self.pipeline.translator
         if translator is None:
             return
-        yield GaugeMetricFamily("summarizer_queue_depth", "Sentences waiting or being translated",
-                                value=translator.queue.depth)
-        yield CounterMetricFamily("summarizer_sentences_translated", "Sentences (pieces) translated by the model",
-                                  value=translator.queue.pieces_translated)
+        yield GaugeMetricFamily(
+            "summarizer_queue_depth", "Sentences waiting or being translated", value=translator.queue.depth
+        )
+        yield CounterMetricFamily(
+            "summarizer_sentences_translated",
+            "Sentences (pieces) translated by the model",
+            value=translator.queue.pieces_translated,
+        )
         yield CounterMetricFamily("summarizer_tokens_generated", "Target tokens generated", value=translator.tokens_out)
         yield CounterMetricFamily("summarizer_translation_batches", "Model batches run", value=translator.queue.batches)
         stats = translator.cache.stats()
@@ -78,10 +82,16 @@ class PipelineCollector:
 def init_app(app: Flask, log_text: bool = False) -> None:
     """Request ids, the access log line, HTTP metrics and /metrics."""
     registry = CollectorRegistry()
-    requests_total = Counter("summarizer_http_requests", "HTTP requests", ["endpoint", "method", "status"],
-                             registry=registry)
-    latency = Histogram("summarizer_http_request_duration_seconds", "HTTP request latency", ["endpoint"],
-                        registry=registry, buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120))
+    requests_total = Counter(
+        "summarizer_http_requests", "HTTP requests", ["endpoint", "method", "status"], registry=registry
+    )
+    latency = Histogram(
+        "summarizer_http_request_duration_seconds",
+        "HTTP request latency",
+        ["endpoint"],
+        registry=registry,
+        buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
+    )
     registry.register(PipelineCollector(app.extensions["summarizer.pipeline"]))
     app.extensions["summarizer.metrics"] = registry
 
@@ -98,8 +108,13 @@ def init_app(app: Flask, log_text: bool = False) -> None:
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
         requests_total.labels(endpoint, request.method, str(response.status_code)).inc()
         latency.labels(endpoint).observe(elapsed)
-        fields = {"method": request.method, "path": request.path, "status": response.status_code,
-                  "duration_ms": round(elapsed * 1000, 2), "bytes_in": request.content_length or 0}
+        fields = {
+            "method": request.method,
+            "path": request.path,
+            "status": response.status_code,
+            "duration_ms": round(elapsed * 1000, 2),
+            "bytes_in": request.content_length or 0,
+        }
         if log_text and request.is_json:
             fields["body"] = request.get_data(as_text=True)[:10_000]
         access_log.info("request", extra=fields)

@@ -23,8 +23,10 @@ from flask import Flask, g, request
 
 from .errors import Forbidden, Unauthorized
 
-CSP = ("default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
-       "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'")
+CSP = (
+    "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
+    "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
+)
 PROTECTED_PREFIX = "/api/"
 OPEN_PATHS = {"/api/v1/openapi.json"}
 
@@ -119,8 +121,13 @@ def init_app(app: Flask, settings) -> None:
     if settings.rate_limit:
         from flask_limiter import Limiter
 
-        limiter = Limiter(client_identity, app=app, storage_uri=settings.rate_limit_storage,
-                          headers_enabled=True, strategy="fixed-window")
+        limiter = Limiter(
+            client_identity,
+            app=app,
+            storage_uri=settings.rate_limit_storage,
+            headers_enabled=True,
+            strategy="fixed-window",
+        )
         for name in ("api.summarize", "api.translate", "api.detect"):
             app.view_functions[name] = limiter.limit(settings.rate_limit)(app.view_functions[name])
         app.extensions["summarizer.limiter"] = limiter
@@ -128,9 +135,12 @@ def init_app(app: Flask, settings) -> None:
     if settings.cors_origins:
         from flask_cors import CORS
 
-        CORS(app, resources={r"/api/*": {"origins": [o.strip() for o in settings.cors_origins.split(",")]}},
-             allow_headers=["Content-Type", "Authorization", "X-API-Key", "X-Request-ID"],
-             expose_headers=["X-Request-ID", "Retry-After"])
+        CORS(
+            app,
+            resources={r"/api/*": {"origins": [o.strip() for o in settings.cors_origins.split(",")]}},
+            allow_headers=["Content-Type", "Authorization", "X-API-Key", "X-Request-ID"],
+            expose_headers=["X-Request-ID", "Retry-After"],
+        )
 
     @app.after_request
     def _headers(response):

@@ -10,7 +10,7 @@ from dataclasses import asdict, dataclass, field
 from .config import Settings
 from .detect import Detection, LanguageDetector
 from .errors import InvalidInput, ModelUnavailable, SummarizerError, TextTooLong, UnsupportedLanguage
-from .segment import split_paragraphs
+from .segment import join_paragraphs, split_paragraphs
 from .store import ModelStore
 from .summarize import METHODS, AbstractiveSummarizer, ExtractiveSummarizer
 from .translate import Translator, load_translator
@@ -35,8 +35,10 @@ class Options:
     def validated(self) -> "Options":
         """Self, or InvalidInput saying which option is wrong and what it accepts."""
         if self.source_language not in SOURCE_LANGUAGES:
-            raise InvalidInput(f"source_language must be one of {list(SOURCE_LANGUAGES)}, not {self.source_language!r}",
-                               field="source_language")
+            raise InvalidInput(
+                f"source_language must be one of {list(SOURCE_LANGUAGES)}, not {self.source_language!r}",
+                field="source_language",
+            )
         if self.summary_sentences is not None and self.summary_ratio is not None:
             raise InvalidInput("Give summary_sentences or summary_ratio, not both", field="summary_sentences")
         if self.summary_sentences is not None and not (1 <= self.summary_sentences <= 100):
@@ -44,8 +46,9 @@ class Options:
         if self.summary_ratio is not None and not (0.0 < self.summary_ratio <= 1.0):
             raise InvalidInput("summary_ratio must be greater than 0 and at most 1", field="summary_ratio")
         if self.summarizer is not None and self.summarizer not in METHODS:
-            raise InvalidInput(f"summarizer must be one of {list(METHODS)}, not {self.summarizer!r}",
-                               field="summarizer")
+            raise InvalidInput(
+                f"summarizer must be one of {list(METHODS)}, not {self.summarizer!r}", field="summarizer"
+            )
         return self
 
 
@@ -97,8 +100,13 @@ class Result:
 class Pipeline:
     """Holds the loaded engines; `process` runs one text through them."""
 
-    def __init__(self, settings: Settings, translator: Translator | None = None,
-                 abstractive: AbstractiveSummarizer | None = None, load_errors: dict | None = None):
+    def __init__(
+        self,
+        settings: Settings,
+        translator: Translator | None = None,
+        abstractive: AbstractiveSummarizer | None = None,
+        load_errors: dict | None = None,
+    ):
         self.settings = settings
         self.store = ModelStore(settings.models_dir)
         self.detector = LanguageDetector(seed=settings.detect_seed)
@@ -120,7 +128,8 @@ class Pipeline:
             log.exception("translation model failed to load")
             errors["translation"] = ModelUnavailable(
                 f"The translation model '{settings.translation_model}' failed to load: {exc}",
-                model=settings.translation_model)
+                model=settings.translation_model,
+            )
         if settings.load_abstractive or settings.summarizer == "abstractive":
             try:
                 path = store.resolve(settings.summarization_model, role="summarization")
@@ -131,7 +140,8 @@ class Pipeline:
                 log.exception("summarization model failed to load")
                 errors["summarization"] = ModelUnavailable(
                     f"The summarization model '{settings.summarization_model}' failed to load: {exc}",
-                    model=settings.summarization_model)
+                    model=settings.summarization_model,
+                )
         for role, exc in errors.items():
             log.warning("%s model unavailable: %s", role, exc.message)
         return cls(settings, translator, abstractive, errors)
@@ -143,13 +153,16 @@ class Pipeline:
         if not isinstance(text, str):
             raise InvalidInput(f"'text' must be a string, not {_json_type(text)}", field="text")
         if "\x00" in text or any(ord(c) < 32 and c not in _ALLOWED_CONTROLS for c in text):
-            raise InvalidInput("'text' contains NUL or other control characters; send plain UTF-8 text",
-                               field="text")
+            raise InvalidInput("'text' contains NUL or other control characters; send plain UTF-8 text", field="text")
         if not text.strip():
             raise InvalidInput("'text' is empty; send the text to translate and summarize", field="text")
         if len(text) > self.settings.max_chars:
-            raise TextTooLong(f"'text' has {len(text)} characters; the limit is {self.settings.max_chars}",
-                              field="text", limit=self.settings.max_chars, length=len(text))
+            raise TextTooLong(
+                f"'text' has {len(text)} characters; the limit is {self.settings.max_chars}",
+                field="text",
+                limit=self.settings.max_chars,
+                length=len(text),
+            )
         return text
 
     def detect(self, text: str) -> Detection:
@@ -172,9 +185,12 @@ class Pipeline:
             detection = self.detector.detect(self.check_text(text))
         language = detection.language if options.source_language == "auto" else options.source_language
         if language not in SUPPORTED_LANGUAGES:
-            raise UnsupportedLanguage(_unsupported_message(detection), detected=detection.language,
-                                      confidence=round(detection.confidence, 4),
-                                      supported=list(SUPPORTED_LANGUAGES))
+            raise UnsupportedLanguage(
+                _unsupported_message(detection),
+                detected=detection.language,
+                confidence=round(detection.confidence, 4),
+                supported=list(SUPPORTED_LANGUAGES),
+            )
         with _timed(timings, "segment"):
             paragraphs = split_paragraphs(text)
         sources = [s for p in paragraphs for s in p.sentences]
@@ -186,12 +202,16 @@ class Pipeline:
             with _timed(timings, "translate"):
                 translations = translator.translate_sentences(sources)
             models["translation"] = translator.describe()
-        sentences = [AlignedSentence(i, where[i], src, translations[i] if translations else None)
-                     for i, src in enumerate(sources)]
+        sentences = [
+            AlignedSentence(i, where[i], src, translations[i] if translations else None)
+            for i, src in enumerate(sources)
+        ]
         translation = None
         if translations is not None:
-            it = iter(translations)
-            translation = "".join(" ".join(next(it) for _ in p.sentences) + p.separator for p in paragraphs)
+            by_paragraph: list[list[str]] = [[] for _ in paragraphs]
+            for sentence in sentences:
+                by_paragraph[sentence.paragraph].append(sentence.translation)
+            translation = join_paragraphs(by_paragraph, [p.separator for p in paragraphs])
         summary = None
         if summarize:
             with _timed(timings, "summarize"):
@@ -210,7 +230,8 @@ class Pipeline:
         if method == "abstractive":
             if self.abstractive is None:
                 raise self.load_errors.get("summarization") or ModelUnavailable(
-                    "No abstractive summarization model is loaded")
+                    "No abstractive summarization model is loaded"
+                )
             models["summarization"] = self.abstractive.describe()
             return Summary("abstractive", self.abstractive.summarize(english), None, None)
         k = self._summary_length(len(sources), options)
@@ -238,20 +259,28 @@ class Pipeline:
         engines = {"translation": self.translator, "summarization": self.abstractive}
         return [
             (self.load_errors[role].message if role in self.load_errors else f"No {role} model is loaded.")
-            for role in needed if engines[role] is None
+            for role in needed
+            if engines[role] is None
         ]
 
     def models_status(self) -> list[dict]:
         """Each configured model: name, role, whether present on disk and loaded, and any load error."""
         rows = []
-        for role, name, engine in (("translation", self.settings.translation_model, self.translator),
-                                   ("summarization", self.settings.summarization_model, self.abstractive)):
+        for role, name, engine in (
+            ("translation", self.settings.translation_model, self.translator),
+            ("summarization", self.settings.summarization_model, self.abstractive),
+        ):
             error = self.load_errors.get(role)
-            rows.append({
-                "role": role, "name": name, "present": self.store.is_present(name), "loaded": engine is not None,
-                "engine": engine.describe()["engine"] if engine is not None else None,
-                "error": error.message if error else None,
-            })
+            rows.append(
+                {
+                    "role": role,
+                    "name": name,
+                    "present": self.store.is_present(name),
+                    "loaded": engine is not None,
+                    "engine": engine.describe()["engine"] if engine is not None else None,
+                    "error": error.message if error else None,
+                }
+            )
         if self.translator is not None:
             rows[0]["cache"] = self.translator.cache.stats()
             rows[0]["queue_depth"] = self.translator.queue.depth
@@ -269,12 +298,22 @@ def _timed(timings: dict, stage: str):
 
 def _unsupported_message(detection: Detection) -> str:
     if detection.language == "und":
-        return ("Could not determine the language: the text has no letters. "
-                f"Supported languages: {', '.join(SUPPORTED_LANGUAGES)}")
-    return (f"Detected language '{detection.language}' is not supported; "
-            f"this service translates Arabic (ar) and summarizes Arabic and English (en)")
+        return (
+            "Could not determine the language: the text has no letters. "
+            f"Supported languages: {', '.join(SUPPORTED_LANGUAGES)}"
+        )
+    return (
+        f"Detected language '{detection.language}' is not supported; "
+        f"this service translates Arabic (ar) and summarizes Arabic and English (en)"
+    )
 
 
 def _json_type(value) -> str:
-    return {type(None): "null", bool: "a boolean", int: "a number", float: "a number",
-            list: "a list", dict: "an object"}.get(type(value), type(value).__name__)
+    return {
+        type(None): "null",
+        bool: "a boolean",
+        int: "a number",
+        float: "a number",
+        list: "a list",
+        dict: "an object",
+    }.get(type(value), type(value).__name__)

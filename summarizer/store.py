@@ -19,8 +19,12 @@ log = logging.getLogger(__name__)
 
 # Files a transformers or CTranslate2 load needs; TF/Flax/Rust weights are skipped.
 WANTED_FILES = [
-    "*.json", "*.spm", "*.txt", "*.model",
-    "*.safetensors", "pytorch_model.bin",
+    "*.json",
+    "*.spm",
+    "*.txt",
+    "*.model",
+    "*.safetensors",
+    "pytorch_model.bin",
 ]
 PULL_HINT = "python -m summarizer models pull {name}"
 
@@ -68,7 +72,8 @@ class ModelStore:
             raise ModelUnavailable(
                 f"The {role} model '{name_or_path}' ({entry.repo}) is not in the model store at {path}. "
                 f"Get it on a machine that reaches the Hugging Face hub with: {PULL_HINT.format(name=name_or_path)}",
-                model=name_or_path, command=PULL_HINT.format(name=name_or_path),
+                model=name_or_path,
+                command=PULL_HINT.format(name=name_or_path),
             )
         raise ModelUnavailable(
             f"The {role} model '{name_or_path}' is neither a model folder (no config.json at {path}) "
@@ -83,8 +88,13 @@ class ModelStore:
         """Every manifest model with whether it is present locally and where."""
         return [
             {
-                "name": e.name, "repo": e.repo, "revision": e.revision, "role": e.role,
-                "license": e.license, "present": self.is_present(e.name), "path": str(self.path(e.name)),
+                "name": e.name,
+                "repo": e.repo,
+                "revision": e.revision,
+                "role": e.role,
+                "license": e.license,
+                "present": self.is_present(e.name),
+                "path": str(self.path(e.name)),
                 "commit": self.snapshot(e.name).get("commit"),
             }
             for e in self.entries.values()
@@ -115,7 +125,10 @@ class ModelStore:
                 # Resolve the revision to a commit first, so that the files all come from one snapshot.
                 commit = huggingface_hub.HfApi().model_info(entry.repo, revision=entry.revision).sha
                 huggingface_hub.snapshot_download(
-                    repo_id=entry.repo, revision=commit, local_dir=partial, allow_patterns=WANTED_FILES,
+                    repo_id=entry.repo,
+                    revision=commit,
+                    local_dir=partial,
+                    allow_patterns=WANTED_FILES,
                 )
             except (OSError, HfHubHTTPError, LocalEntryNotFoundError) as exc:
                 raise ModelUnavailable(
@@ -125,8 +138,10 @@ class ModelStore:
                     f"{'TRANSLATION' if entry.role == 'translation' else 'SUMMARIZATION'}_MODEL at a local folder.",
                     model=entry.name,
                 ) from exc
-            (partial / "SNAPSHOT.json").write_text(json.dumps(
-                {"repo": entry.repo, "revision": entry.revision, "commit": commit}, indent=2), encoding="utf-8")
+            (partial / "SNAPSHOT.json").write_text(
+                json.dumps({"repo": entry.repo, "revision": entry.revision, "commit": commit}, indent=2),
+                encoding="utf-8",
+            )
             shutil.rmtree(target, ignore_errors=True)
             partial.rename(target)  # an interrupted pull never leaves a half-written model in place
             log.info("%s is at commit %s (pin it in the manifest's revision to reproduce exactly)", entry.repo, commit)

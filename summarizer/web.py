@@ -37,7 +37,12 @@ def _page(form: dict | None = None, result=None, error: SummarizerError | None =
     pipeline = current_app.extensions["summarizer.pipeline"]
     template = "_result.html" if request.args.get("partial") else "index.html"
     return render_template(
-        template, form=form or {}, result=result, error=error, max_chars=settings.max_chars,
-        abstractive=pipeline.abstractive is not None, default_sentences=settings.summary_sentences,
+        template,
+        form=form or {},
+        result=result,
+        error=error,
+        max_chars=settings.max_chars,
+        abstractive=pipeline.abstractive is not None,
+        default_sentences=settings.summary_sentences,
         language_names=LANGUAGE_NAMES,
     )

@@ -68,14 +68,25 @@ def start_gunicorn(settings, log_name: str, **env_overrides):
 
     root = Path(__file__).resolve().parents[1]
     port = free_port()
-    env = dict(os.environ, SUMMARIZER_BIND=f"127.0.0.1:{port}", SUMMARIZER_TRANSLATION_MODEL=settings.translation_model,
-               SUMMARIZER_RATE_LIMIT="", SUMMARIZER_SUMMARIZATION_MODEL=settings.summarization_model, SUMMARIZER_THREADS="1",
-               **env_overrides)
+    env = dict(
+        os.environ,
+        SUMMARIZER_BIND=f"127.0.0.1:{port}",
+        SUMMARIZER_TRANSLATION_MODEL=settings.translation_model,
+        SUMMARIZER_RATE_LIMIT="",
+        SUMMARIZER_SUMMARIZATION_MODEL=settings.summarization_model,
+        SUMMARIZER_THREADS="1",
+        **env_overrides,
+    )
     gunicorn = Path(sys.executable).with_name("gunicorn")
     (root / "artifacts").mkdir(exist_ok=True)
     log = open(root / "artifacts" / log_name, "w")
-    proc = subprocess.Popen([str(gunicorn), "-c", "python:summarizer.gunicorn_conf", "wsgi:app"], cwd=root, env=env,
-                            stdout=log, stderr=subprocess.STDOUT)
+    proc = subprocess.Popen(
+        [str(gunicorn), "-c", "python:summarizer.gunicorn_conf", "wsgi:app"],
+        cwd=root,
+        env=env,
+        stdout=log,
+        stderr=subprocess.STDOUT,
+    )
     url = f"http://127.0.0.1:{port}"
     deadline = time.monotonic() + 60
     while True:

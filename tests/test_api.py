@@ -54,8 +54,12 @@ def test_translate_has_no_summary(client, spec):
 
 def test_detect(client, spec):
     response = client.post("/api/v1/detect", json={"text": "سلام دوستان من"})
-    assert response.get_json() == {"language": "fa", "confidence": response.get_json()["confidence"],
-                                   "script": "arabic", "supported": False}
+    assert response.get_json() == {
+        "language": "fa",
+        "confidence": response.get_json()["confidence"],
+        "script": "arabic",
+        "supported": False,
+    }
     check(spec, "/api/v1/detect", "post", response)
 
 
@@ -76,8 +80,11 @@ def test_many_texts_each_with_its_own_result_or_error(client, spec):
 def test_form_encoded_and_txt_upload(client):
     form = client.post("/api/v1/translate", data={"text": PAIRS[3][0]})
     assert form.get_json()["translation"] == PAIRS[3][1]
-    upload = client.post("/api/v1/translate", data={"file": (io.BytesIO(("\ufeff" + PAIRS[5][0]).encode()), "a.txt")},
-                         content_type="multipart/form-data")
+    upload = client.post(
+        "/api/v1/translate",
+        data={"file": (io.BytesIO(("\ufeff" + PAIRS[5][0]).encode()), "a.txt")},
+        content_type="multipart/form-data",
+    )
     assert upload.get_json()["translation"] == PAIRS[5][1]
 
 
@@ -142,12 +149,24 @@ def test_missing_manifest_model_names_the_command(settings, tmp_path):
         (dict(json={"text": "12345 678"}), 422, "unsupported_language", "no letters"),
         (dict(json={"text": "😀😀😀"}), 422, "unsupported_language", "no letters"),
         (dict(json={"text": "ٹیکسی انتظار کر رہی ہے۔"}), 422, "unsupported_language", "'ur'"),
-        (dict(json={"text": "خودکار سرتوپی دار تبدیل به یک ابزار دست نویسی جهانی شده"}), 422,
-         "unsupported_language", "'fa'"),
-        (dict(data=json.dumps({"text": "x" * 1_100_000}), content_type="application/json"), 413,
-         "request_entity_too_large", "over the limit"),
-        (dict(data="[" * 100_000 + "]" * 100_000, content_type="application/json"), 400, "invalid_input",
-         "nested too deeply"),
+        (
+            dict(json={"text": "خودکار سرتوپی دار تبدیل به یک ابزار دست نویسی جهانی شده"}),
+            422,
+            "unsupported_language",
+            "'fa'",
+        ),
+        (
+            dict(data=json.dumps({"text": "x" * 1_100_000}), content_type="application/json"),
+            413,
+            "request_entity_too_large",
+            "over the limit",
+        ),
+        (
+            dict(data="[" * 100_000 + "]" * 100_000, content_type="application/json"),
+            400,
+            "invalid_input",
+            "nested too deeply",
+        ),
     ],
 )
 def test_bad_requests(client, kwargs, status, code, message):
@@ -161,8 +180,11 @@ def test_bad_requests(client, kwargs, status, code, message):
 
 @pytest.mark.parametrize(
     "method, path, status, code",
-    [("get", "/api/v1/nothing", 404, "not_found"), ("get", "/api/v1/summarize", 405, "method_not_allowed"),
-     ("delete", "/api/v1/models", 405, "method_not_allowed")],
+    [
+        ("get", "/api/v1/nothing", 404, "not_found"),
+        ("get", "/api/v1/summarize", 405, "method_not_allowed"),
+        ("delete", "/api/v1/models", 405, "method_not_allowed"),
+    ],
 )
 def test_http_errors_are_json_under_the_api(client, method, path, status, code):
     response = getattr(client, method)(path)
@@ -198,8 +220,7 @@ def test_a_model_that_fails_to_load(settings, tmp_path, engine):
     broken.mkdir()
     (broken / "config.json").write_text('{"model_type": "marian"}')
     (broken / "source.spm").write_bytes(b"not a sentencepiece model")
-    app = create_app(settings.replace(translation_model=str(broken), translation_engine=engine,
-                                      load_abstractive=False))
+    app = create_app(settings.replace(translation_model=str(broken), translation_engine=engine, load_abstractive=False))
     client = app.test_client()
     ready = client.get("/readyz")
     assert ready.status_code == 503

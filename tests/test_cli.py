@@ -10,10 +10,20 @@ ROOT = Path(__file__).resolve().parents[1]
 
 
 def run(args, settings, stdin=None):
-    env = dict(os.environ, SUMMARIZER_TRANSLATION_MODEL=settings.translation_model,
-               SUMMARIZER_MODELS_DIR=str(settings.models_dir))
-    return subprocess.run([sys.executable, "-m", "summarizer", *args], input=stdin, capture_output=True,
-                          text=True, cwd=ROOT, env=env, timeout=300)
+    env = dict(
+        os.environ,
+        SUMMARIZER_TRANSLATION_MODEL=settings.translation_model,
+        SUMMARIZER_MODELS_DIR=str(settings.models_dir),
+    )
+    return subprocess.run(
+        [sys.executable, "-m", "summarizer", *args],
+        input=stdin,
+        capture_output=True,
+        text=True,
+        cwd=ROOT,
+        env=env,
+        timeout=300,
+    )
 
 
 def test_summarize_stdin(settings):
@@ -29,7 +39,7 @@ def test_summarize_file_missing_model(settings, tmp_path):
     path.write_text(ARTICLE, encoding="utf-8")
     proc = run(["summarize", str(path)], settings.replace(translation_model=str(tmp_path / "none")))
     assert proc.returncode == 3
-    assert json.loads(proc.stderr[proc.stderr.index("{"):])["error"]["code"] == "model_unavailable"
+    assert json.loads(proc.stderr[proc.stderr.index("{") :])["error"]["code"] == "model_unavailable"
 
 
 def test_models_list(settings):

@@ -26,13 +26,18 @@ schema = schemathesis.pytest.from_fixture("api_schema")
 
 
 @schema.parametrize()
-@settings(max_examples=40, deadline=None, derandomize=True,
-          suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture,
-                                 HealthCheck.filter_too_much])
+@settings(
+    max_examples=40,
+    deadline=None,
+    derandomize=True,
+    suppress_health_check=[HealthCheck.too_slow, HealthCheck.function_scoped_fixture, HealthCheck.filter_too_much],
+)
 def test_api_conforms_to_its_schema(case):
     response = case.call()
     assert response.status_code < 500, response.text
     # The schema cannot say everything we refuse (an empty text, a language we do not serve), so a schema-valid
     # request may be refused with a documented 4xx: check for server errors and conformance of every response.
-    case.validate_response(response, checks=[not_a_server_error, status_code_conformance, content_type_conformance,
-                                              response_schema_conformance])
+    case.validate_response(
+        response,
+        checks=[not_a_server_error, status_code_conformance, content_type_conformance, response_schema_conformance],
+    )

@@ -8,8 +8,9 @@ from tinymodels import ARTICLE, ARTICLE_TRANSLATION
 
 
 def post(url, body: dict):
-    request = urllib.request.Request(url, data=json.dumps(body).encode(), method="POST",
-                                     headers={"Content-Type": "application/json"})
+    request = urllib.request.Request(
+        url, data=json.dumps(body).encode(), method="POST", headers={"Content-Type": "application/json"}
+    )
     try:
         with urllib.request.urlopen(request, timeout=120) as response:
             return response.status, json.load(response)
@@ -39,8 +40,12 @@ def test_sigterm_lets_requests_in_flight_finish(settings, sample_text):
     from conftest import start_gunicorn
 
     # The cache is off and the engine is the slower reference, so the request is still running at SIGTERM.
-    proc, url, log = start_gunicorn(settings, "gunicorn-sigterm.log", SUMMARIZER_TRANSLATION_CACHE_SIZE="0",
-                                    SUMMARIZER_TRANSLATION_ENGINE="transformers")
+    proc, url, log = start_gunicorn(
+        settings,
+        "gunicorn-sigterm.log",
+        SUMMARIZER_TRANSLATION_CACHE_SIZE="0",
+        SUMMARIZER_TRANSLATION_ENGINE="transformers",
+    )
     outcome = {}
 
     def call():

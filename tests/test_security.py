@@ -61,8 +61,17 @@ def test_valid_key_in_either_header(settings, pipeline, keys):
 
 def test_keys_cli(tmp_path):
     env = {"SUMMARIZER_API_KEYS_FILE": str(tmp_path / "k.json"), "PATH": "/usr/bin:/bin"}
-    run = lambda *a: subprocess.run([sys.executable, "-m", "summarizer", "keys", *a], cwd=ROOT, env=env,  # noqa: E731
-                                    capture_output=True, text=True, timeout=60)
+
+    def run(*args):
+        return subprocess.run(
+            [sys.executable, "-m", "summarizer", "keys", *args],
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+
     added = run("add", "pipeline-1")
     assert added.returncode == 0, added.stderr
     key = added.stdout.strip()
@@ -146,8 +155,13 @@ def test_metrics(settings, pipeline):
     text = client.get("/metrics").get_data(as_text=True)
     assert 'summarizer_http_requests_total{endpoint="/api/v1/translate",method="POST",status="200"} 1.0' in text
     assert "summarizer_http_request_duration_seconds_bucket" in text
-    for name in ("summarizer_queue_depth", "summarizer_sentences_translated_total", "summarizer_tokens_generated_total",
-                 "summarizer_cache_hits_total", "summarizer_model_loaded"):
+    for name in (
+        "summarizer_queue_depth",
+        "summarizer_sentences_translated_total",
+        "summarizer_tokens_generated_total",
+        "summarizer_cache_hits_total",
+        "summarizer_model_loaded",
+    ):
         assert name in text
 
 
@@ -163,8 +177,23 @@ def redis_url(tmp_path):
     if server is None:
         pytest.skip("redis-server is not installed (apt-get install redis-server; .ci/setup-test does it)")
     port = free_port()
-    proc = subprocess.Popen([server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no",
-                             "--dir", str(tmp_path)], stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+    proc = subprocess.Popen(
+        [
+            server,
+            "--port",
+            str(port),
+            "--bind",
+            "127.0.0.1",
+            "--save",
+            "",
+            "--appendonly",
+            "no",
+            "--dir",
+            str(tmp_path),
+        ],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
     for _ in range(100):
         try:
             socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
@@ -180,6 +209,7 @@ def test_rate_limit_shared_through_redis_by_two_instances(settings, pipeline, re
     configured = settings.replace(rate_limit="3 per minute", rate_limit_storage=redis_url)
     first = create_app(configured, pipeline=pipeline).test_client()
     second = create_app(configured, pipeline=pipeline).test_client()
-    statuses = [client.post("/api/v1/detect", json={"text": "hello"}).status_code
-                for client in (first, second, first, second)]
+    statuses = [
+        client.post("/api/v1/detect", json={"text": "hello"}).status_code for client in (first, second, first, second)
+    ]
     assert statuses == [200, 200, 200, 429]

@@ -69,8 +69,11 @@ def test_long_sentence_through_the_pipeline(pipeline):
 
 def test_english_is_summarized_without_any_model(settings, tmp_path):
     shutil.copy(Path(__file__).resolve().parents[1] / "models" / "manifest.json", tmp_path)
-    bare = Pipeline.load(settings.replace(translation_model="opus-mt-ar-en",
-                                          summarization_model="distilbart-cnn-12-6", models_dir=tmp_path))
+    bare = Pipeline.load(
+        settings.replace(
+            translation_model="opus-mt-ar-en", summarization_model="distilbart-cnn-12-6", models_dir=tmp_path
+        )
+    )
     assert bare.translator is None
     result = bare.process(ENGLISH, Options(summary_sentences=2))
     assert result.source_language == "en"

@@ -9,8 +9,9 @@ from summarizer.store import ModelStore
 
 @pytest.fixture
 def store(tmp_path):
-    (tmp_path / "manifest.json").write_text(json.dumps({"models": {"m": {
-        "repo": "org/m", "revision": "abc123", "role": "translation", "license": "MIT"}}}))
+    (tmp_path / "manifest.json").write_text(
+        json.dumps({"models": {"m": {"repo": "org/m", "revision": "abc123", "role": "translation", "license": "MIT"}}})
+    )
     return ModelStore(tmp_path)
 
 
@@ -34,8 +35,18 @@ def test_local_folder_resolves(store, tiny_models):
 def test_listing(store):
     (store.path("m")).mkdir()
     (store.path("m") / "config.json").write_text("{}")
-    assert store.listing() == [{"name": "m", "repo": "org/m", "revision": "abc123", "role": "translation",
-                                "license": "MIT", "present": True, "path": str(store.path("m")), "commit": None}]
+    assert store.listing() == [
+        {
+            "name": "m",
+            "repo": "org/m",
+            "revision": "abc123",
+            "role": "translation",
+            "license": "MIT",
+            "present": True,
+            "path": str(store.path("m")),
+            "commit": None,
+        }
+    ]
 
 
 def test_pull_reports_failure_and_leaves_nothing_behind(store, monkeypatch):
@@ -70,8 +81,9 @@ def test_pull_pins_the_resolved_commit_and_swaps_in_atomically(store, monkeypatc
     import huggingface_hub
 
     calls = []
-    monkeypatch.setattr(huggingface_hub.HfApi, "model_info",
-                        lambda self, repo_id, revision=None: types.SimpleNamespace(sha="f" * 40))
+    monkeypatch.setattr(
+        huggingface_hub.HfApi, "model_info", lambda self, repo_id, revision=None: types.SimpleNamespace(sha="f" * 40)
+    )
 
     def download(**kwargs):
         calls.append(kwargs)

@@ -38,12 +38,8 @@ PAIRS = [
 LONG_SENTENCE = " ".join(src for src, _ in PAIRS[6:9])
 LONG_TRANSLATION = " ".join(tgt for _, tgt in PAIRS[6:9])
 # A multi-paragraph article made of the pairs, and its translation.
-ARTICLE = (
-    f"{PAIRS[0][0]} {PAIRS[1][0]}\n\n{PAIRS[2][0]} {PAIRS[3][0]}\n{PAIRS[4][0]}\n\n{PAIRS[5][0]}"
-)
-ARTICLE_TRANSLATION = (
-    f"{PAIRS[0][1]} {PAIRS[1][1]}\n\n{PAIRS[2][1]} {PAIRS[3][1]}\n{PAIRS[4][1]}\n\n{PAIRS[5][1]}"
-)
+ARTICLE = f"{PAIRS[0][0]} {PAIRS[1][0]}\n\n{PAIRS[2][0]} {PAIRS[3][0]}\n{PAIRS[4][0]}\n\n{PAIRS[5][0]}"
+ARTICLE_TRANSLATION = f"{PAIRS[0][1]} {PAIRS[1][1]}\n\n{PAIRS[2][1]} {PAIRS[3][1]}\n{PAIRS[4][1]}\n\n{PAIRS[5][1]}"
 # What the tiny abstractive model learns to write for that article's translation
 # (the summarizer reads the English sentences joined by spaces).
 ABSTRACT_SUMMARIES = {
@@ -89,9 +85,18 @@ def _train_spm(lines: list[str], vocab_size: int) -> bytes:
 
     model = io.BytesIO()
     spm.SentencePieceTrainer.train(
-        sentence_iterator=iter(lines), model_writer=model, vocab_size=vocab_size,
-        character_coverage=1.0, model_type="unigram", bos_id=-1, eos_id=-1, unk_id=0,
-        hard_vocab_limit=False, num_threads=1, minloglevel=2, seed_sentencepiece_size=100000,
+        sentence_iterator=iter(lines),
+        model_writer=model,
+        vocab_size=vocab_size,
+        character_coverage=1.0,
+        model_type="unigram",
+        bos_id=-1,
+        eos_id=-1,
+        unk_id=0,
+        hard_vocab_limit=False,
+        num_threads=1,
+        minloglevel=2,
+        seed_sentencepiece_size=100000,
     )
     return model.getvalue()
 
@@ -116,7 +121,10 @@ def build_marian(folder: Path) -> None:
     (folder / "vocab.json").write_text(json.dumps({p: i for i, p in enumerate(vocab)}, ensure_ascii=False))
     pad = len(vocab) - 1
     tokenizer = MarianTokenizer(
-        str(folder / "source.spm"), str(folder / "target.spm"), str(folder / "vocab.json"), model_max_length=512,
+        str(folder / "source.spm"),
+        str(folder / "target.spm"),
+        str(folder / "vocab.json"),
+        model_max_length=512,
     )
     limit = max(len(tokenizer(s).input_ids) for s in sources)
     long_tokens = len(tokenizer(LONG_SENTENCE).input_ids)
@@ -125,11 +133,26 @@ def build_marian(folder: Path) -> None:
     assert long_tokens > limit
     tokenizer.model_max_length = limit
     config = MarianConfig(
-        vocab_size=len(vocab), d_model=64, encoder_layers=2, decoder_layers=2, encoder_attention_heads=4,
-        decoder_attention_heads=4, encoder_ffn_dim=128, decoder_ffn_dim=128, max_position_embeddings=512,
-        pad_token_id=pad, decoder_start_token_id=pad, eos_token_id=0, forced_eos_token_id=0,
-        scale_embedding=True, share_encoder_decoder_embeddings=True, tie_word_embeddings=True,
-        dropout=0.0, attention_dropout=0.0, activation_function="swish", static_position_embeddings=True,
+        vocab_size=len(vocab),
+        d_model=64,
+        encoder_layers=2,
+        decoder_layers=2,
+        encoder_attention_heads=4,
+        decoder_attention_heads=4,
+        encoder_ffn_dim=128,
+        decoder_ffn_dim=128,
+        max_position_embeddings=512,
+        pad_token_id=pad,
+        decoder_start_token_id=pad,
+        eos_token_id=0,
+        forced_eos_token_id=0,
+        scale_embedding=True,
+        share_encoder_decoder_embeddings=True,
+        tie_word_embeddings=True,
+        dropout=0.0,
+        attention_dropout=0.0,
+        activation_function="swish",
+        static_position_embeddings=True,
     )
     model = MarianMTModel(config)
     embeddings = model.get_input_embeddings().weight
@@ -139,8 +162,13 @@ def build_marian(folder: Path) -> None:
     _train_until_exact(model, tokenizer, sources, targets, pad, after_step=lambda: embeddings[pad].zero_())
     model.eval()
     model.generation_config = GenerationConfig(
-        num_beams=4, max_length=512, bad_words_ids=[[pad]], pad_token_id=pad, eos_token_id=0,
-        decoder_start_token_id=pad, forced_eos_token_id=0,
+        num_beams=4,
+        max_length=512,
+        bad_words_ids=[[pad]],
+        pad_token_id=pad,
+        eos_token_id=0,
+        decoder_start_token_id=pad,
+        forced_eos_token_id=0,
     )
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
@@ -190,29 +218,63 @@ def build_bart(folder: Path) -> None:
     torch.manual_seed(0)
     texts = list(ABSTRACT_SUMMARIES) + list(ABSTRACT_SUMMARIES.values()) + [ENGLISH_EXTRA]
     bpe = ByteLevelBPETokenizer()
-    bpe.train_from_iterator(texts * 3, vocab_size=400, min_frequency=1,
-                            special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"], show_progress=False)
+    bpe.train_from_iterator(
+        texts * 3,
+        vocab_size=400,
+        min_frequency=1,
+        special_tokens=["<s>", "<pad>", "</s>", "<unk>", "<mask>"],
+        show_progress=False,
+    )
     from tokenizers.processors import TemplateProcessing
 
     bpe.post_processor = TemplateProcessing(
-        single="<s> $A </s>", pair="<s> $A </s> </s> $B </s>", special_tokens=[("<s>", 0), ("</s>", 2)],
+        single="<s> $A </s>",
+        pair="<s> $A </s> </s> $B </s>",
+        special_tokens=[("<s>", 0), ("</s>", 2)],
     )
     tokenizer = PreTrainedTokenizerFast(
-        tokenizer_object=bpe, bos_token="<s>", eos_token="</s>", pad_token="<pad>", unk_token="<unk>",
-        mask_token="<mask>", model_max_length=1024,
+        tokenizer_object=bpe,
+        bos_token="<s>",
+        eos_token="</s>",
+        pad_token="<pad>",
+        unk_token="<unk>",
+        mask_token="<mask>",
+        model_max_length=1024,
     )
     config = BartConfig(
-        vocab_size=tokenizer.vocab_size + 0, d_model=64, encoder_layers=2, decoder_layers=2,
-        encoder_attention_heads=4, decoder_attention_heads=4, encoder_ffn_dim=128, decoder_ffn_dim=128,
-        max_position_embeddings=1024, pad_token_id=1, bos_token_id=0, eos_token_id=2, decoder_start_token_id=2,
-        forced_bos_token_id=0, forced_eos_token_id=2, dropout=0.0, attention_dropout=0.0,
+        vocab_size=tokenizer.vocab_size + 0,
+        d_model=64,
+        encoder_layers=2,
+        decoder_layers=2,
+        encoder_attention_heads=4,
+        decoder_attention_heads=4,
+        encoder_ffn_dim=128,
+        decoder_ffn_dim=128,
+        max_position_embeddings=1024,
+        pad_token_id=1,
+        bos_token_id=0,
+        eos_token_id=2,
+        decoder_start_token_id=2,
+        forced_bos_token_id=0,
+        forced_eos_token_id=2,
+        dropout=0.0,
+        attention_dropout=0.0,
     )
     model = BartForConditionalGeneration(config)
     _train_until_exact(model, tokenizer, list(ABSTRACT_SUMMARIES), list(ABSTRACT_SUMMARIES.values()), pad=1)
     model.eval()
     model.generation_config = GenerationConfig(
-        num_beams=4, max_length=60, min_length=1, no_repeat_ngram_size=3, length_penalty=2.0, early_stopping=True,
-        bos_token_id=0, eos_token_id=2, pad_token_id=1, decoder_start_token_id=2, forced_bos_token_id=0,
+        num_beams=4,
+        max_length=60,
+        min_length=1,
+        no_repeat_ngram_size=3,
+        length_penalty=2.0,
+        early_stopping=True,
+        bos_token_id=0,
+        eos_token_id=2,
+        pad_token_id=1,
+        decoder_start_token_id=2,
+        forced_bos_token_id=0,
         forced_eos_token_id=2,
     )
     model.save_pretrained(folder)

@@ -25,9 +25,13 @@ class Translator(abc.ABC):
         self.timeout_s = settings.request_timeout_s or None
         self.cache = TranslationCache(settings.translation_cache_size)
         self.tokens_out = 0  # target tokens generated, counted by the engines (in the queue's one worker)
-        self.queue = BatchQueue(self.translate_sorted, max_batch=self.batch_size * settings.batches_per_round,
-                                max_wait_s=settings.batch_wait_ms / 1000, max_pending=settings.max_queued_sentences,
-                                name=name)
+        self.queue = BatchQueue(
+            self.translate_sorted,
+            max_batch=self.batch_size * settings.batches_per_round,
+            max_wait_s=settings.batch_wait_ms / 1000,
+            max_pending=settings.max_queued_sentences,
+            name=name,
+        )
 
     @abc.abstractmethod
     def count_tokens(self, text: str) -> int:

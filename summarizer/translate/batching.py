@@ -34,8 +34,14 @@ class _Job:
 class BatchQueue:
     """A bounded queue of sentences in front of one model, drained by one worker thread."""
 
-    def __init__(self, translate: Callable[[list[str]], list[str]], max_batch: int, max_wait_s: float,
-                 max_pending: int, name: str = "translation"):
+    def __init__(
+        self,
+        translate: Callable[[list[str]], list[str]],
+        max_batch: int,
+        max_wait_s: float,
+        max_pending: int,
+        name: str = "translation",
+    ):
         self._translate = translate
         self.max_batch = max_batch
         self.max_wait_s = max_wait_s
@@ -60,8 +66,10 @@ class BatchQueue:
         job = _Job(pieces)
         with self._cond:
             if self._pending + len(pieces) > self.max_pending:
-                raise Overloaded(f"The translation queue is full ({self._pending} sentences waiting); retry shortly",
-                                 retry_after=max(1, round(self._pending / 50)))
+                raise Overloaded(
+                    f"The translation queue is full ({self._pending} sentences waiting); retry shortly",
+                    retry_after=max(1, round(self._pending / 50)),
+                )
             self._jobs.append(job)
             self._pending += len(pieces)
             self._cond.notify()
@@ -70,8 +78,10 @@ class BatchQueue:
                 if job in self._jobs:  # never started: free its place now
                     self._jobs.remove(job)
                     self._pending -= len(job.pieces)
-            raise DeadlineExceeded(f"Translation did not finish within {timeout_s:g} s; "
-                                   "send a shorter text or retry when the service is less busy")
+            raise DeadlineExceeded(
+                f"Translation did not finish within {timeout_s:g} s; "
+                "send a shorter text or retry when the service is less busy"
+            )
         if job.error is not None:
             raise job.error
         return job.results

@@ -45,8 +45,11 @@ class CTranslate2Translator(MarianBase):
         super().__init__(path, settings, name)
         self.compute_type = settings.ct2_compute_type
         self.translator = ctranslate2.Translator(
-            str(convert(self.path, self.compute_type)), device="cpu", compute_type=self.compute_type,
-            inter_threads=1, intra_threads=settings.threads or os.cpu_count() or 1,
+            str(convert(self.path, self.compute_type)),
+            device="cpu",
+            compute_type=self.compute_type,
+            inter_threads=1,
+            intra_threads=settings.threads or os.cpu_count() or 1,
         )
 
     def describe(self) -> dict:
@@ -60,8 +63,11 @@ class CTranslate2Translator(MarianBase):
     def _translate_batch(self, sentences: list[str]) -> list[str]:
         tokens = [self.vocab.encode(s) for s in sentences]
         results = self.translator.translate_batch(
-            tokens, beam_size=self.num_beams, no_repeat_ngram_size=self.settings.no_repeat_ngram_size,
-            max_input_length=0, max_decoding_length=self.max_new_tokens(max(map(len, tokens))),
+            tokens,
+            beam_size=self.num_beams,
+            no_repeat_ngram_size=self.settings.no_repeat_ngram_size,
+            max_input_length=0,
+            max_decoding_length=self.max_new_tokens(max(map(len, tokens))),
         )
         self.tokens_out += sum(len(r.hypotheses[0]) for r in results)
         return [self.vocab.decode(r.hypotheses[0]) for r in results]

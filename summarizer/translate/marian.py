@@ -37,8 +37,14 @@ class MarianBase(Translator):
     def cache_key(self) -> tuple:
         """What, besides the sentence, decides the translation."""
         s = self.settings
-        return (self.engine, str(self.path.resolve()), self.num_beams, s.max_output_ratio, s.max_output_offset,
-                s.no_repeat_ngram_size)
+        return (
+            self.engine,
+            str(self.path.resolve()),
+            self.num_beams,
+            s.max_output_ratio,
+            s.max_output_offset,
+            s.no_repeat_ngram_size,
+        )
 
 
 class MarianTranslator(MarianBase):
@@ -66,8 +72,9 @@ class MarianTranslator(MarianBase):
 
         batch = self.tokenizer(sentences, return_tensors="pt", padding=True)
         with torch.inference_mode():
-            out = self.model.generate(**batch, **self.generation,
-                                      max_new_tokens=self.max_new_tokens(batch.input_ids.shape[1]))
+            out = self.model.generate(
+                **batch, **self.generation, max_new_tokens=self.max_new_tokens(batch.input_ids.shape[1])
+            )
         self.tokens_out += int((out[:, 1:] != self.model.config.pad_token_id).sum())
         return self.tokenizer.batch_decode(out, skip_special_tokens=True)
 
