@@ -27,6 +27,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
+sys.path.insert(0, str(ROOT / "tests"))  # tinymodels: the opus-mt folder layout shared with the tests
 
 from summarizer.config import Settings  # noqa: E402
 from summarizer.segment import split_paragraphs  # noqa: E402
@@ -46,7 +47,8 @@ def build(name: str) -> Path:
         return folder
     import sentencepiece as spm
     import torch
-    from transformers import GenerationConfig, MarianConfig, MarianMTModel
+
+    from tinymodels import opus_mt_model, write_opus_mt_vocab
 
     arch = ARCHS[name]
     folder.mkdir(parents=True, exist_ok=True)
@@ -57,7 +59,6 @@ def build(name: str) -> Path:
         if line.strip()
     ]
     english = (SHARED / "eval/langid-dev/en.txt").read_text(encoding="utf-8").splitlines()
-    pieces = []
     for file, lines in (("source.spm", arabic), ("target.spm", english)):
         model = io.BytesIO()
         spm.SentencePieceTrainer.train(
@@ -72,48 +73,14 @@ def build(name: str) -> Path:
             character_coverage=1.0,
         )
         (folder / file).write_bytes(model.getvalue())
-        sp = spm.SentencePieceProcessor(model_proto=model.getvalue())
-        pieces += [sp.id_to_piece(i) for i in range(1, sp.get_piece_size())]
-    vocab = ["</s>", "<unk>"] + sorted(set(pieces))
-    vocab += [f"▁filler{i}" for i in range(arch["vocab"] - len(vocab) - 1)] + ["<pad>"]
-    (folder / "vocab.json").write_text(json.dumps({p: i for i, p in enumerate(vocab)}, ensure_ascii=False))
     (folder / "tokenizer_config.json").write_text(
         json.dumps({"model_max_length": 512, "separate_vocabs": False, "tokenizer_class": "MarianTokenizer"})
     )
-    pad = len(vocab) - 1
-    config = MarianConfig(
-        vocab_size=len(vocab),
-        d_model=arch["d_model"],
-        encoder_layers=arch["layers"],
-        decoder_layers=arch["layers"],
-        encoder_attention_heads=arch["heads"],
-        decoder_attention_heads=arch["heads"],
-        encoder_ffn_dim=arch["ffn"],
-        decoder_ffn_dim=arch["ffn"],
-        max_position_embeddings=512,
-        pad_token_id=pad,
-        decoder_start_token_id=pad,
-        eos_token_id=0,
-        forced_eos_token_id=0,
-        scale_embedding=True,
-        share_encoder_decoder_embeddings=True,
-        activation_function="swish",
-        static_position_embeddings=True,
-    )
+    pad = write_opus_mt_vocab(folder, size=arch["vocab"])
     torch.manual_seed(0)
-    model = MarianMTModel(config).eval()
+    model = opus_mt_model(pad + 1, arch["d_model"], arch["layers"], arch["heads"], arch["ffn"]).eval()
     with torch.no_grad():
-        model.get_input_embeddings().weight[pad].zero_()
         model.final_logits_bias[0, 0] = -1e4  # never end early: every engine writes the same number of tokens
-    model.generation_config = GenerationConfig(
-        num_beams=4,
-        max_length=512,
-        bad_words_ids=[[pad]],
-        pad_token_id=pad,
-        eos_token_id=0,
-        decoder_start_token_id=pad,
-        forced_eos_token_id=0,
-    )
     model.save_pretrained(folder)
     print(f"built {name}: {sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters", flush=True)
     return folder

@@ -101,25 +101,78 @@ def _train_spm(lines: list[str], vocab_size: int) -> bytes:
     return model.getvalue()
 
 
+def write_opus_mt_vocab(folder: Path, size: int | None = None) -> int:
+    """Write vocab.json the opus-mt way from folder's source.spm and target.spm; return the <pad> id.
+
+    </s> and <unk> first, the joint pieces, fillers up to `size` if given, <pad> as the last entry.
+    """
+    import sentencepiece as spm
+
+    pieces: set[str] = set()
+    for name in ("source.spm", "target.spm"):
+        sp = spm.SentencePieceProcessor(model_file=str(folder / name))
+        pieces |= {sp.id_to_piece(i) for i in range(sp.get_piece_size()) if not sp.is_unknown(i)}
+    vocab = ["</s>", "<unk>"] + sorted(pieces - {"</s>", "<unk>", "<pad>"})
+    if size is not None:
+        vocab += [f"▁filler{i}" for i in range(size - len(vocab) - 1)]
+    vocab.append("<pad>")
+    (folder / "vocab.json").write_text(json.dumps({p: i for i, p in enumerate(vocab)}, ensure_ascii=False))
+    return len(vocab) - 1
+
+
+def opus_mt_model(vocab_size: int, d_model: int, layers: int, heads: int, ffn: int, **extra):
+    """A randomly initialised MarianMTModel configured like opus-mt: <pad> last, zero <pad> row, beam 4."""
+    import torch
+    from transformers import GenerationConfig, MarianConfig, MarianMTModel
+
+    pad = vocab_size - 1
+    config = MarianConfig(
+        vocab_size=vocab_size,
+        d_model=d_model,
+        encoder_layers=layers,
+        decoder_layers=layers,
+        encoder_attention_heads=heads,
+        decoder_attention_heads=heads,
+        encoder_ffn_dim=ffn,
+        decoder_ffn_dim=ffn,
+        max_position_embeddings=512,
+        pad_token_id=pad,
+        decoder_start_token_id=pad,
+        eos_token_id=0,
+        forced_eos_token_id=0,
+        scale_embedding=True,
+        share_encoder_decoder_embeddings=True,
+        tie_word_embeddings=True,
+        activation_function="swish",
+        static_position_embeddings=True,
+        **extra,
+    )
+    model = MarianMTModel(config)
+    with torch.no_grad():
+        model.get_input_embeddings().weight[pad].zero_()
+    model.generation_config = GenerationConfig(
+        num_beams=4,
+        max_length=512,
+        bad_words_ids=[[pad]],
+        pad_token_id=pad,
+        eos_token_id=0,
+        decoder_start_token_id=pad,
+        forced_eos_token_id=0,
+    )
+    return model
+
+
 def build_marian(folder: Path) -> None:
     """Train a tiny MarianMT on PAIRS and save it like an opus-mt folder."""
-    import sentencepiece as spm
     import torch
-    from transformers import GenerationConfig, MarianConfig, MarianMTModel, MarianTokenizer
+    from transformers import MarianTokenizer
 
     torch.manual_seed(0)
     sources = [s for s, _ in PAIRS]
     targets = [t for _, t in PAIRS]
     (folder / "source.spm").write_bytes(_train_spm(sources * 3, 160))
     (folder / "target.spm").write_bytes(_train_spm((targets + [ENGLISH_EXTRA]) * 3, 160))
-    pieces: list[str] = []
-    for name in ("source.spm", "target.spm"):
-        sp = spm.SentencePieceProcessor(model_file=str(folder / name))
-        pieces += [sp.id_to_piece(i) for i in range(sp.get_piece_size()) if not sp.is_unknown(i)]
-    # opus-mt layout: </s> and <unk> first, the joint pieces, <pad> as the last entry.
-    vocab = ["</s>", "<unk>"] + sorted(set(pieces) - {"</s>", "<unk>", "<pad>"}) + ["<pad>"]
-    (folder / "vocab.json").write_text(json.dumps({p: i for i, p in enumerate(vocab)}, ensure_ascii=False))
-    pad = len(vocab) - 1
+    pad = write_opus_mt_vocab(folder)
     tokenizer = MarianTokenizer(
         str(folder / "source.spm"),
         str(folder / "target.spm"),
@@ -132,44 +185,13 @@ def build_marian(folder: Path) -> None:
     assert all(len(tokenizer(c).input_ids) > limit for c in pairs_of_clauses), "clauses would be packed together"
     assert long_tokens > limit
     tokenizer.model_max_length = limit
-    config = MarianConfig(
-        vocab_size=len(vocab),
-        d_model=64,
-        encoder_layers=2,
-        decoder_layers=2,
-        encoder_attention_heads=4,
-        decoder_attention_heads=4,
-        encoder_ffn_dim=128,
-        decoder_ffn_dim=128,
-        max_position_embeddings=512,
-        pad_token_id=pad,
-        decoder_start_token_id=pad,
-        eos_token_id=0,
-        forced_eos_token_id=0,
-        scale_embedding=True,
-        share_encoder_decoder_embeddings=True,
-        tie_word_embeddings=True,
-        dropout=0.0,
-        attention_dropout=0.0,
-        activation_function="swish",
-        static_position_embeddings=True,
+    model = opus_mt_model(
+        vocab_size=pad + 1, d_model=64, layers=2, heads=4, ffn=128, dropout=0.0, attention_dropout=0.0
     )
-    model = MarianMTModel(config)
     embeddings = model.get_input_embeddings().weight
-    with torch.no_grad():
-        embeddings[pad].zero_()
     # The tied output layer moves the <pad> row; opus-mt keeps it at zero, so zero it after every step.
     _train_until_exact(model, tokenizer, sources, targets, pad, after_step=lambda: embeddings[pad].zero_())
     model.eval()
-    model.generation_config = GenerationConfig(
-        num_beams=4,
-        max_length=512,
-        bad_words_ids=[[pad]],
-        pad_token_id=pad,
-        eos_token_id=0,
-        decoder_start_token_id=pad,
-        forced_eos_token_id=0,
-    )
     model.save_pretrained(folder)
     tokenizer.save_pretrained(folder)
     config_path = folder / "tokenizer_config.json"
