@@ -22,6 +22,8 @@ class Settings:
     # "ctranslate2" (fast; converted from the transformers folder on first load) or "transformers" (reference).
     translation_engine: str = "ctranslate2"
     ct2_compute_type: str = "int8"
+    # CTranslate2 sub-batches decoded in parallel, one per core by default (0); threads are shared among them.
+    ct2_parallel_batches: int = 0
 
     # Decoding. None means: take it from the model's own generation config.
     num_beams: int | None = None
