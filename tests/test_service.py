@@ -152,3 +152,16 @@ def test_models_status(pipeline):
     rows = {row["role"]: row for row in pipeline.models_status()}
     assert rows["translation"]["loaded"] and rows["translation"]["present"]
     assert rows["summarization"]["loaded"]
+
+
+def test_abstractive_input_over_the_model_limit_is_summarized_in_windows(pipeline):
+    import copy
+
+    first = [t for _, t in PAIRS[:6]]
+    second = ["The minister arrived in Baghdad on Tuesday morning.", "The attack caused no deaths."]
+    summarizer = copy.copy(pipeline.abstractive)
+    summarizer.max_input_tokens = summarizer._tokens(" ".join(first))  # the first text just fits, both do not
+    assert summarizer._windows(first + second) == [" ".join(first), " ".join(second)]
+    assert summarizer.summarize(first + second) == " ".join(
+        ABSTRACT_SUMMARIES[" ".join(text)] for text in (first, second)
+    )
