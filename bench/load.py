@@ -13,10 +13,8 @@ from __future__ import annotations
 import argparse
 import collections
 import json
-import os
 import random
 import statistics
-import subprocess
 import sys
 import threading
 import time
@@ -26,16 +24,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
-
-
-def rss_mb(pid: int) -> float:
-    """Current RSS of a process, from /proc."""
-    status = Path(f"/proc/{pid}/status").read_text()
-    return int(next(line for line in status.splitlines() if line.startswith("VmRSS")).split()[1]) / 1024
-
-
-def worker_pid(master: int) -> int:
-    return int(Path(f"/proc/{master}/task/{master}/children").read_text().split()[0])
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+import service  # noqa: E402  (bench/service.py)
 
 
 def bodies(rng: random.Random):
@@ -85,30 +75,14 @@ def main(argv=None) -> None:
     import tinymodels
 
     model = args.model or str(tinymodels.build_all()["translation"])
-    env = dict(
-        os.environ,
-        SUMMARIZER_BIND=f"127.0.0.1:{args.port}",
+    master, _ = service.start(
+        args.port,
         SUMMARIZER_TRANSLATION_MODEL=model,
-        SUMMARIZER_RATE_LIMIT="",
         SUMMARIZER_LOAD_ABSTRACTIVE="false",
         SUMMARIZER_LOG_LEVEL="WARNING",
     )
-    master = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "-c", "python:summarizer.gunicorn_conf", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
     base = f"http://127.0.0.1:{args.port}"
     try:
-        for _ in range(600):
-            try:
-                urllib.request.urlopen(base + "/readyz", timeout=1)
-                break
-            except OSError:
-                time.sleep(0.1)
-        pid = worker_pid(master.pid)
         statuses: collections.Counter = collections.Counter()
         unexpected: collections.Counter = collections.Counter()
         latencies: list[float] = []
@@ -145,7 +119,7 @@ def main(argv=None) -> None:
                     if status // 100 != expected:
                         unexpected[(path, status)] += 1
                     if i == 999:
-                        rss["first_1000"] = rss_mb(pid)
+                        rss["first_1000"] = service.worker_memory_mb(master)
 
         started = time.perf_counter()
         threads = [threading.Thread(target=client, args=(seed,)) for seed in range(args.concurrency)]
@@ -154,7 +128,7 @@ def main(argv=None) -> None:
         for t in threads:
             t.join()
         wall = time.perf_counter() - started
-        rss["end"] = rss_mb(pid)
+        rss["end"] = service.worker_memory_mb(master)
     finally:
         master.terminate()
         master.wait(timeout=60)

@@ -17,7 +17,6 @@ import io
 import json
 import os
 import statistics
-import subprocess
 import sys
 import time
 import urllib.request
@@ -29,6 +28,7 @@ SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # tinymodels: the opus-mt folder layout shared with the tests
 
+import service  # noqa: E402  (bench/service.py)
 from summarizer.config import Settings  # noqa: E402
 from summarizer.segment import split_paragraphs  # noqa: E402
 
@@ -141,10 +141,9 @@ def measure_engines(path: Path, sentences: list[str], tokens: int, rounds: int, 
 
 
 def serve(path: Path, tokens: int, port: int):
-    """Start the service under gunicorn at its default engine and beam; returns (process, cold start s)."""
-    env = dict(
-        os.environ,
-        SUMMARIZER_BIND=f"127.0.0.1:{port}",
+    """Start the service at its default engine and beam; returns (process, cold start s)."""
+    return service.start(
+        port,
         SUMMARIZER_TRANSLATION_MODEL=str(path),
         SUMMARIZER_MAX_OUTPUT_RATIO="0",
         SUMMARIZER_MAX_OUTPUT_OFFSET=str(tokens),
@@ -152,30 +151,6 @@ def serve(path: Path, tokens: int, port: int):
         SUMMARIZER_TRANSLATION_CACHE_SIZE="0",
         SUMMARIZER_LOAD_ABSTRACTIVE="false",
     )
-    start = time.perf_counter()
-    proc = subprocess.Popen(
-        [str(Path(sys.executable).with_name("gunicorn")), "-c", "python:summarizer.gunicorn_conf", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=subprocess.DEVNULL,
-        stderr=subprocess.DEVNULL,
-    )
-    while True:
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=1) as r:
-                if r.status == 200:
-                    return proc, time.perf_counter() - start
-        except OSError:
-            if proc.poll() is not None or time.perf_counter() - start > 120:
-                raise RuntimeError("the service did not start")
-            time.sleep(0.05)
-
-
-def worker_rss_mb(proc) -> float:
-    """Peak RSS (VmHWM) of gunicorn's worker process."""
-    children = Path(f"/proc/{proc.pid}/task/{proc.pid}/children").read_text().split()
-    status = Path(f"/proc/{children[0]}/status").read_text()
-    return int(next(line for line in status.splitlines() if line.startswith("VmHWM")).split()[1]) / 1024
 
 
 def post(port: int, text: str) -> float:
@@ -221,7 +196,7 @@ def measure_service(path: Path, text: str, tokens: int, requests: int) -> dict:
             "articles_per_s_8": len(concurrent) / wall,
             "p50_8": statistics.median(concurrent),
             "p95_8": _p95(concurrent),
-            "rss_mb": worker_rss_mb(proc),
+            "rss_mb": service.worker_memory_mb(proc, "VmHWM"),
         }
     finally:
         proc.terminate()

@@ -106,9 +106,10 @@ class Pipeline:
         translator: Translator | None = None,
         abstractive: AbstractiveSummarizer | None = None,
         load_errors: dict | None = None,
+        store: ModelStore | None = None,
     ):
         self.settings = settings
-        self.store = ModelStore(settings.models_dir)
+        self.store = store or ModelStore(settings.models_dir)
         self.detector = LanguageDetector(seed=settings.detect_seed)
         self.extractive = ExtractiveSummarizer()
         self.translator = translator
@@ -144,7 +145,7 @@ class Pipeline:
                 )
         for role, exc in errors.items():
             log.warning("%s model unavailable: %s", role, exc.message)
-        return cls(settings, translator, abstractive, errors)
+        return cls(settings, translator, abstractive, errors, store)
 
     # -- what the web layer and the CLI call -------------------------------------------------
 
