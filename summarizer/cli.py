@@ -25,6 +25,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--summary-sentences", type=int)
     run.add_argument("--summary-ratio", type=float)
     run.add_argument("--summarizer", choices=["extractive", "abstractive"])
+    run.add_argument("--beam-size", type=int, help="translation beam size (default: greedy, 1)")
     run.add_argument("--no-summary", action="store_true", help="translate only")
 
     models = commands.add_parser("models", help="the model store")
@@ -69,7 +70,12 @@ def _summarize(args, settings: Settings) -> int:
         with open(args.file, encoding="utf-8-sig") as handle:
             text = handle.read()
     options = Options(
-        args.source_language, args.summary_sentences, args.summary_ratio, args.summarizer, summarize=not args.no_summary
+        args.source_language,
+        args.summary_sentences,
+        args.summary_ratio,
+        args.summarizer,
+        summarize=not args.no_summary,
+        beam_size=args.beam_size,
     )
     settings = settings.replace(load_abstractive=args.summarizer == "abstractive")
     result = Pipeline.load(settings).process(text, options)

@@ -25,8 +25,9 @@ class Settings:
     # CTranslate2 sub-batches decoded in parallel, one per core by default (0); threads are shared among them.
     ct2_parallel_batches: int = 0
 
-    # Decoding. None means: take it from the model's own generation config.
-    num_beams: int | None = None
+    # Decoding: beam size 1 (greedy) by default, the fastest and the one that scales with concurrent requests;
+    # a request may ask for more (its "beam_size"). 0 means: the model's own generation config (4 for opus-mt).
+    num_beams: int = 1
     # Output length bound: at most ratio * input tokens + offset new tokens.
     max_output_ratio: float = 2.0
     max_output_offset: int = 10
@@ -36,7 +37,9 @@ class Settings:
     # Cross-request batching: wait this long for other requests' sentences; take up to
     # batch_size * batches_per_round sentences per round.
     batch_wait_ms: float = 5.0
-    batches_per_round: int = 4
+    # ... and up to this long while requests that have arrived are still being prepared (detection, splitting).
+    batch_gather_ms: float = 100.0
+    batches_per_round: int = 8
     # Bounded queue in front of the model (503 + Retry-After when full) and a per-request deadline (504).
     max_queued_sentences: int = 2000
     request_timeout_s: float = 120.0

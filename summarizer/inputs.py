@@ -11,7 +11,13 @@ from .config import Settings
 from .errors import InvalidInput, UnsupportedMediaType
 from .service import Options
 
-OPTION_FIELDS = {"source_language": str, "summary_sentences": int, "summary_ratio": float, "summarizer": str}
+OPTION_FIELDS = {
+    "source_language": str,
+    "summary_sentences": int,
+    "summary_ratio": float,
+    "summarizer": str,
+    "beam_size": int,
+}
 TEXT_FIELDS = ("text", "texts")
 
 

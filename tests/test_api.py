@@ -45,6 +45,17 @@ def test_summarize(client, spec):
     check(spec, "/api/v1/summarize", "post", response)
 
 
+def test_beam_size_per_request(client, spec):
+    default = client.post("/api/v1/translate", json={"text": ARTICLE}).get_json()
+    assert default["models"]["translation"]["beam_size"] == 1  # greedy unless asked
+    response = client.post("/api/v1/translate", json={"text": ARTICLE, "beam_size": 4})
+    assert response.status_code == 200
+    body = response.get_json()
+    assert body["translation"] == ARTICLE_TRANSLATION == default["translation"]
+    assert body["models"]["translation"]["beam_size"] == 4
+    check(spec, "/api/v1/translate", "post", response)
+
+
 def test_translate_has_no_summary(client, spec):
     response = client.post("/api/v1/translate", json={"text": PAIRS[2][0]})
     assert response.get_json()["translation"] == PAIRS[2][1]
@@ -138,6 +149,9 @@ def test_missing_manifest_model_names_the_command(settings, tmp_path):
         (dict(json={"texts": ["a"] * 17}), 400, "invalid_input", "at most 16"),
         (dict(json={"text": "hi", "summary_sentences": "two"}), 400, "invalid_input", "'summary_sentences' must be"),
         (dict(json={"text": "hi", "summary_sentences": True}), 400, "invalid_input", "'summary_sentences' must be"),
+        (dict(json={"text": "hi", "beam_size": 0}), 400, "invalid_input", "beam_size must be between 1 and 8"),
+        (dict(json={"text": "hi", "beam_size": 9}), 400, "invalid_input", "beam_size must be between 1 and 8"),
+        (dict(json={"text": "hi", "beam_size": 2.5}), 400, "invalid_input", "'beam_size' must be"),
         (dict(json={"text": "hi", "summary_ratio": 2}), 400, "invalid_input", "summary_ratio must be"),
         (dict(json={"text": "hi", "source_language": "de"}), 400, "invalid_input", "source_language must be"),
         (dict(data="{not json", content_type="application/json"), 400, "invalid_input", "not valid JSON"),

@@ -31,6 +31,8 @@ def test_cache_counts_hits_and_skips_the_model(settings, tiny_models):
     assert translator.translate_sentences([PAIRS[1][0]]) == [PAIRS[1][1]]
     assert translator.queue.pieces_translated == translated
     assert translator.cache.stats()["hits"] >= 1
+    assert translator.translate_sentences([PAIRS[1][0]], num_beams=4) == [PAIRS[1][1]]
+    assert translator.queue.pieces_translated == translated + 1  # another beam size is another translation
 
 
 def test_cache_is_bounded():
@@ -41,7 +43,7 @@ def test_cache_is_bounded():
     assert cache.stats() == {"entries": 2, "max_entries": 2, "hits": 1, "misses": 1}
 
 
-def slow_upper(pieces):
+def slow_upper(pieces, key):
     time.sleep(0.3)
     return [p.upper() for p in pieces]
 
@@ -70,7 +72,7 @@ def test_deadline_answers_and_frees_the_place():
 def test_a_failing_batch_fails_its_requests_not_the_worker():
     calls = []
 
-    def flaky(pieces):
+    def flaky(pieces, key):
         calls.append(pieces)
         if len(calls) == 1:
             raise RuntimeError("boom")
@@ -80,3 +82,63 @@ def test_a_failing_batch_fails_its_requests_not_the_worker():
     with pytest.raises(RuntimeError):
         queue.submit(["x"], 5)
     assert queue.submit(["y"], 5) == ["y"]
+
+
+def recording(calls):
+    def translate(pieces, key):
+        calls.append((list(pieces), key))
+        time.sleep(0.05)
+        return [f"{p}/{key}" for p in pieces]
+
+    return translate
+
+
+def test_requests_with_different_decoding_never_share_a_batch():
+    calls = []
+    queue = BatchQueue(recording(calls), max_batch=16, max_wait_s=0.2, max_pending=100)
+    jobs = [(["a", "b"], 1), (["c"], 4), (["d"], 1), (["e", "f"], 4)]
+    with ThreadPoolExecutor(4) as pool:
+        results = list(pool.map(lambda job: queue.submit(job[0], 5, key=job[1]), jobs))
+    assert results == [[f"{p}/{key}" for p in pieces] for pieces, key in jobs]
+    assert sorted(p for pieces, _ in calls for p in pieces) == list("abcdef")
+    for pieces, key in calls:  # each call decoded one key's sentences only
+        assert all(p in {q for ps, k in jobs if k == key for q in ps} for p in pieces)
+    assert len(calls) == 2  # and the jobs of each key were gathered into one call
+
+
+def test_the_worker_waits_for_announced_requests_only():
+    def run(announce: bool) -> list:
+        calls = []
+        queue = BatchQueue(recording(calls), max_batch=16, max_wait_s=0, max_pending=100, max_gather_s=5)
+        ready = threading.Event()
+
+        def late_request():  # arrives now, submits after 0.3 s of preparation (detection, splitting)
+            if announce:
+                with queue.expecting():
+                    ready.set()
+                    time.sleep(0.3)
+                    queue.submit(["late"], 5)
+            else:
+                ready.set()
+                time.sleep(0.3)
+                queue.submit(["late"], 5)
+
+        thread = threading.Thread(target=late_request)
+        thread.start()
+        ready.wait()
+        queue.submit(["early"], 5)
+        thread.join()
+        return [pieces for pieces, _ in calls]
+
+    assert run(announce=True) == [["early", "late"]]
+    assert run(announce=False) == [["early"], ["late"]]
+
+
+def test_an_announced_request_that_never_submits_does_not_hold_the_queue():
+    calls = []
+    queue = BatchQueue(recording(calls), max_batch=16, max_wait_s=0, max_pending=100, max_gather_s=0.5)
+    with queue.expecting():
+        pass  # an English text: nothing to translate
+    start = time.monotonic()
+    assert queue.submit(["x"], 5) == ["x/None"]
+    assert time.monotonic() - start < 0.4  # no wait for the request that left

@@ -20,8 +20,8 @@ def test_environment_overrides_defaults():
     assert settings.load_abstractive is False
     assert settings.models_dir == Path("/srv/models")
     assert settings.translation_model == "opus-mt-tc-big-ar-en"
-    assert Settings.from_env({}).num_beams is None  # the model's own generation config decides
-    assert Settings.from_env({"SUMMARIZER_NUM_BEAMS": "auto"}).num_beams is None
+    assert Settings.from_env({}).num_beams == 1  # greedy unless configured
+    assert Settings.from_env({"SUMMARIZER_NUM_BEAMS": "0"}).num_beams == 0  # the model's own generation config
 
 
 @pytest.mark.parametrize("name, value", [("SUMMARIZER_NUM_BEAMS", "four"), ("SUMMARIZER_LOAD_ABSTRACTIVE", "maybe")])

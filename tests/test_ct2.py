@@ -44,3 +44,15 @@ def test_pipeline_with_ctranslate2(settings):
     result = pipe.process(ARTICLE)
     assert result.translation == ARTICLE_TRANSLATION
     assert result.models["translation"]["engine"] == "ctranslate2-int8"
+
+
+@pytest.mark.parametrize("engine", [MarianTranslator, CTranslate2Translator])
+def test_a_translation_does_not_depend_on_its_batch(settings, tiny_models, unknown, engine):
+    # A tight bound (a tenth of the input) cuts every output; each sentence must be cut at its own bound.
+    s = settings.replace(ct2_compute_type="float32", num_beams=1, max_output_ratio=0.1, max_output_offset=0)
+    translator = engine(tiny_models["translation"], s)
+    short = min(unknown, key=len)
+    alone = translator.translate_sorted([short])
+    assert translator.translate_sorted([short] + unknown + [LONG_SENTENCE])[0] == alone[0]
+    bound = translator.max_new_tokens(translator.count_tokens(short))
+    assert len(translator.vocab.encode(alone[0])) - 1 <= bound  # encode() adds </s>

@@ -23,7 +23,11 @@ def test_multi_paragraph_arabic_article(pipeline):
     assert result.translation == ARTICLE_TRANSLATION
     assert [(s.source, s.translation) for s in result.sentences] == [PAIRS[i] for i in range(6)]
     assert [s.paragraph for s in result.sentences] == [0, 0, 1, 1, 2, 3]
-    assert result.models["translation"] == {"name": pipeline.settings.translation_model, "engine": "ctranslate2-int8"}
+    assert result.models["translation"] == {
+        "name": pipeline.settings.translation_model,
+        "engine": "ctranslate2-int8",
+        "beam_size": 1,
+    }
     assert set(result.timings_ms) == {"detect", "segment", "translate", "summarize", "total"}
 
 

@@ -58,9 +58,9 @@ def test_output_length_is_bounded(settings, tiny_models):
     assert len(bounded.tokenizer(text_target=out).input_ids) <= 4  # 3 new tokens + </s>
 
 
-def test_generation_settings_come_from_the_model_unless_configured(settings, tiny_models):
-    assert MarianTranslator(tiny_models["translation"], settings).generation["num_beams"] == 4
-    assert MarianTranslator(tiny_models["translation"], settings.replace(num_beams=1)).generation["num_beams"] == 1
+def test_beam_size_comes_from_the_model_when_configured_as_0(settings, tiny_models):
+    assert MarianTranslator(tiny_models["translation"], settings.replace(num_beams=0)).num_beams == 4
+    assert MarianTranslator(tiny_models["translation"], settings.replace(num_beams=2)).num_beams == 2
 
 
 def test_empty_sentences_translate_to_empty(translator):

@@ -31,58 +31,71 @@ class Translator(abc.ABC):
             max_wait_s=settings.batch_wait_ms / 1000,
             max_pending=settings.max_queued_sentences,
             name=name,
+            max_gather_s=settings.batch_gather_ms / 1000,
         )
 
     @abc.abstractmethod
     def count_tokens(self, text: str) -> int:
         """Source tokens of text, end-of-sentence included."""
 
+    num_beams = 1  # the default beam size; engines set it from settings or the model
+
     def cache_key(self) -> tuple:
-        """What, besides the sentence, decides the translation (model, engine, decoding settings)."""
+        """What, besides the sentence and the beam size, decides the translation (model, engine, settings)."""
         return (self.engine, self.name)
 
     @abc.abstractmethod
-    def _translate_batch(self, sentences: list[str]) -> list[str]:
-        """Translate sentences that each fit the model's input limit."""
+    def _translate_batch(self, sentences: list[str], num_beams: int) -> list[str]:
+        """Translate sentences that each fit the model's input limit, with this beam size."""
 
     def describe(self) -> dict:
         """Name and engine, for the result's list of models used."""
         return {"name": self.name, "engine": self.engine}
 
-    def translate_sentences(self, sentences: list[str]) -> list[str]:
-        """Translate each sentence; one longer than the model's limit is split, never truncated."""
+    def translate_sentences(self, sentences: list[str], num_beams: int | None = None) -> list[str]:
+        """Translate each sentence (beam size: num_beams, else the configured one); one longer than the model's
+        limit is split, never truncated."""
         pieces: list[str] = []
         owners: list[int] = []
         for i, sentence in enumerate(sentences):
             for chunk in self.split_to_limit(sentence):
                 pieces.append(chunk)
                 owners.append(i)
-        translated = self.translate_pieces(pieces)
+        translated = self.translate_pieces(pieces, num_beams)
         out: list[list[str]] = [[] for _ in sentences]
         for owner, text in zip(owners, translated):
             if text:
                 out[owner].append(text)
         return [" ".join(parts) for parts in out]
 
-    def translate_pieces(self, pieces: list[str]) -> list[str]:
+    def translate_pieces(self, pieces: list[str], num_beams: int | None = None) -> list[str]:
         """Translate pieces that fit the limit: cached ones from the cache, the rest through the queue."""
-        prefix = self.cache_key()
+        beams = num_beams or self.num_beams
+        prefix = self.cache_key() + (beams,)
         results: list[str | None] = [self.cache.get((prefix, p)) if p.strip() else "" for p in pieces]
         todo = list(dict.fromkeys(p for p, r in zip(pieces, results) if r is None))
-        fresh = dict(zip(todo, self.queue.submit(todo, self.timeout_s)))
+        fresh = dict(zip(todo, self.queue.submit(todo, self.timeout_s, key=beams)))
         for piece, text in fresh.items():
             self.cache.put((prefix, piece), text)
         return [r if r is not None else fresh[p] for p, r in zip(pieces, results)]
 
-    def translate_sorted(self, pieces: list[str]) -> list[str]:
-        """Translate pieces in length-sorted batches of batch_size, keeping their order."""
-        order = sorted(range(len(pieces)), key=lambda i: len(pieces[i]))
+    def translate_sorted(self, pieces: list[str], num_beams: int | None = None) -> list[str]:
+        """Translate pieces in length-sorted batches of batch_size, keeping their order; no cache, no queue."""
+        beams = num_beams or self.num_beams
         results = [""] * len(pieces)
-        todo = [i for i in order if pieces[i].strip()]
-        for start in range(0, len(todo), self.batch_size):
-            batch = todo[start : start + self.batch_size]
-            for i, text in zip(batch, self._translate_batch([pieces[i] for i in batch])):
-                results[i] = text.strip()
+        todo = [i for i in range(len(pieces)) if pieces[i].strip()]
+        for i, text in zip(todo, self._translate_many([pieces[i] for i in todo], beams)):
+            results[i] = text.strip()
+        return results
+
+    def _translate_many(self, sentences: list[str], num_beams: int) -> list[str]:
+        """Translate non-empty sentences in length-sorted batches of batch_size, keeping their order."""
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        results = [""] * len(sentences)
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            for i, text in zip(batch, self._translate_batch([sentences[i] for i in batch], num_beams)):
+                results[i] = text
         return results
 
     def split_to_limit(self, sentence: str) -> list[str]:

@@ -3,9 +3,14 @@
 `BatchQueue` is the one door to a model: requests put their sentences in a
 bounded queue, a single worker thread takes whatever has arrived (waiting a
 few milliseconds for more) and translates it in length-sorted batches. Sentences
-of requests that arrive together share batches, so throughput rises with
+of requests that arrive together share batches (when they ask for the same
+decoding: a job's key, such as its beam size, is handed to the translate call), so throughput rises with
 concurrency, and the model never runs in two threads at once (no
-oversubscribed cores). A full queue is `Overloaded` (503), a request that waits
+oversubscribed cores). Requests announce themselves when they arrive
+(`expecting`): while announced requests are still on their way (language
+detection, segmentation), the worker waits for them, up to max_gather_s, so
+that concurrent requests share one round instead of alternating small and large
+ones; a lone request waits for no one. A full queue is `Overloaded` (503), a request that waits
 past its deadline is `DeadlineExceeded` (504) and its sentences are dropped.
 """
 
@@ -15,8 +20,9 @@ import logging
 import threading
 import time
 from collections import OrderedDict
+from contextlib import contextmanager
 from dataclasses import dataclass, field
-from typing import Callable
+from typing import Callable, Hashable
 
 from ..errors import DeadlineExceeded, Overloaded
 
@@ -26,6 +32,7 @@ log = logging.getLogger(__name__)
 @dataclass
 class _Job:
     pieces: list[str]
+    key: Hashable = None
     done: threading.Event = field(default_factory=threading.Event)
     results: list[str] | None = None
     error: BaseException | None = None
@@ -36,18 +43,22 @@ class BatchQueue:
 
     def __init__(
         self,
-        translate: Callable[[list[str]], list[str]],
+        translate: Callable[[list[str], Hashable], list[str]],
         max_batch: int,
         max_wait_s: float,
         max_pending: int,
         name: str = "translation",
+        max_gather_s: float = 0.0,
     ):
         self._translate = translate
         self.max_batch = max_batch
         self.max_wait_s = max_wait_s
+        self.max_gather_s = max(max_gather_s, max_wait_s)
         self.max_pending = max_pending
         self._jobs: list[_Job] = []
         self._pending = 0
+        self._incoming = 0  # announced requests that have not submitted yet
+        self._announced = threading.local()
         self._cond = threading.Condition()
         self.batches = 0
         self.pieces_translated = 0
@@ -59,11 +70,30 @@ class BatchQueue:
         """Sentences waiting or being translated."""
         return self._pending
 
-    def submit(self, pieces: list[str], timeout_s: float | None) -> list[str]:
-        """Translate pieces with whatever else is queued; raises Overloaded or DeadlineExceeded."""
+    @contextmanager
+    def expecting(self):
+        """Announce that this thread's request will probably submit soon (until it does, or the block ends)."""
+        with self._cond:
+            self._incoming += 1
+        self._announced.active = True
+        try:
+            yield
+        finally:
+            self._arrived()
+
+    def _arrived(self) -> None:
+        if getattr(self._announced, "active", False):
+            self._announced.active = False
+            with self._cond:
+                self._incoming -= 1
+                self._cond.notify()
+
+    def submit(self, pieces: list[str], timeout_s: float | None, key: Hashable = None) -> list[str]:
+        """Translate pieces with whatever else is queued under the same key; raises Overloaded or DeadlineExceeded."""
+        self._arrived()
         if not pieces:
             return []
-        job = _Job(pieces)
+        job = _Job(pieces, key)
         with self._cond:
             if self._pending + len(pieces) > self.max_pending:
                 raise Overloaded(
@@ -90,15 +120,19 @@ class BatchQueue:
         with self._cond:
             while not self._jobs:
                 self._cond.wait()
-            deadline = time.monotonic() + self.max_wait_s
-            while sum(len(j.pieces) for j in self._jobs) < self.max_batch:
-                left = deadline - time.monotonic()
+            key = self._jobs[0].key  # the oldest job decides what this round decodes
+            start = time.monotonic()
+            while sum(len(j.pieces) for j in self._jobs if j.key == key) < self.max_batch:
+                # a short wait for whoever arrives; longer while announced requests are still on their way
+                left = start + (self.max_gather_s if self._incoming else self.max_wait_s) - time.monotonic()
                 if left <= 0:
                     break
                 self._cond.wait(left)
             taken, total = [], 0
-            while self._jobs and (not taken or total + len(self._jobs[0].pieces) <= self.max_batch):
-                job = self._jobs.pop(0)
+            for job in [j for j in self._jobs if j.key == key]:
+                if taken and total + len(job.pieces) > self.max_batch:
+                    break
+                self._jobs.remove(job)
                 taken.append(job)
                 total += len(job.pieces)
             return taken
@@ -108,7 +142,7 @@ class BatchQueue:
             jobs = self._take()
             pieces = [p for j in jobs for p in j.pieces]
             try:
-                results = self._translate(pieces)
+                results = self._translate(pieces, jobs[0].key)
                 error = None
             except Exception as exc:  # handed to every waiting request, never kills the worker
                 log.exception("translation batch failed")

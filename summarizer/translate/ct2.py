@@ -66,15 +66,35 @@ class CTranslate2Translator(MarianBase):
         """What, besides the sentence, decides the translation."""
         return super().cache_key() + (self.compute_type,)
 
-    def _translate_batch(self, sentences: list[str]) -> list[str]:
+    def _translate_many(self, sentences: list[str], num_beams: int) -> list[str]:
+        """Everything the queue took, at once: length-sorted sub-batches of at most batch_size (one per parallel
+        decoder for a single text) are all handed to CTranslate2 together, so its decoders stay busy with full
+        batches when many requests arrive (bench/speed.py, greedy: 8 concurrent articles 1.66x the throughput
+        of one, against 1.22x when the round went through as sequential batches of 16)."""
         tokens = [self.vocab.encode(s) for s in sentences]
-        results = self.translator.translate_batch(
-            tokens,
-            beam_size=self.num_beams,
-            no_repeat_ngram_size=self.settings.no_repeat_ngram_size,
-            max_input_length=0,
-            max_decoding_length=self.max_new_tokens(max(map(len, tokens))),
-            max_batch_size=math.ceil(len(tokens) / self.replicas),  # one sub-batch per parallel decoder
-        )
-        self.tokens_out += sum(len(r.hypotheses[0]) for r in results)
-        return [self.vocab.decode(r.hypotheses[0]) for r in results]
+        order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]))
+        # as few sub-batches of at most batch_size as possible, in a multiple of the decoders, equal in size
+        count = self.replicas * math.ceil(len(tokens) / (self.replicas * self.batch_size))
+        size = math.ceil(len(tokens) / count)
+        batches = [order[start : start + size] for start in range(0, len(order), size)]
+        pending = [
+            self.translator.translate_batch(
+                [tokens[i] for i in batch],
+                beam_size=num_beams,
+                no_repeat_ngram_size=self.settings.no_repeat_ngram_size,
+                max_input_length=0,
+                max_decoding_length=self.max_new_tokens(max(len(tokens[i]) for i in batch)),
+                asynchronous=True,
+            )
+            for batch in batches
+        ]
+        results = [""] * len(tokens)
+        for batch, futures in zip(batches, pending):
+            for i, future in zip(batch, futures):
+                hypothesis = self.cut(future.result().hypotheses[0], len(tokens[i]))
+                self.tokens_out += len(hypothesis)
+                results[i] = self.vocab.decode(hypothesis)
+        return results
+
+    def _translate_batch(self, sentences: list[str], num_beams: int) -> list[str]:
+        return self._translate_many(sentences, num_beams)

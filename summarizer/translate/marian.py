@@ -25,14 +25,25 @@ class MarianBase(Translator):
         limit = min(self.vocab.model_max_length, int(config.get("max_position_embeddings", 512)))
         super().__init__(name or self.path.name, limit, settings)
         self.num_beams = settings.num_beams or generation.get("num_beams") or config.get("num_beams") or 1
+        self.num_beams = int(self.num_beams)
 
     def count_tokens(self, text: str) -> int:
         """Source tokens of text, end-of-sentence included."""
         return len(self.vocab.encode(text))
 
-    def max_new_tokens(self, longest_input: int) -> int:
-        """The output bound for a batch whose longest input has this many tokens."""
-        return int(longest_input * self.settings.max_output_ratio) + self.settings.max_output_offset
+    def max_new_tokens(self, input_tokens: int) -> int:
+        """The output bound for an input of this many tokens.
+
+        A batch is decoded up to the bound of its longest input, then every output is cut to its own input's
+        bound: a sentence's translation never depends on the sentences that shared its batch (for greedy
+        decoding exactly; a beam cut short can differ), whichever engine and batching produced it.
+        """
+        return int(input_tokens * self.settings.max_output_ratio) + self.settings.max_output_offset
+
+    def cut(self, tokens: list, input_tokens: int) -> list:
+        """An output's tokens (end-of-sentence excluded) cut to its own input's bound, whose last position
+        belongs to the end-of-sentence token (both engines end an output that reaches the bound with it)."""
+        return tokens[: max(0, self.max_new_tokens(input_tokens) - 1)]
 
     def cache_key(self) -> tuple:
         """What, besides the sentence, decides the translation."""
@@ -40,7 +51,6 @@ class MarianBase(Translator):
         return (
             self.engine,
             str(self.path.resolve()),
-            self.num_beams,
             s.max_output_ratio,
             s.max_output_offset,
             s.no_repeat_ngram_size,
@@ -62,21 +72,28 @@ class MarianTranslator(MarianBase):
         self.tokenizer = MarianTokenizer.from_pretrained(path)
         self.model = MarianMTModel.from_pretrained(path).eval()
         self.generation = {
-            "num_beams": self.num_beams,
             "no_repeat_ngram_size": settings.no_repeat_ngram_size or None,
             "max_length": None,  # the bound is max_new_tokens, relative to the input
         }
 
-    def _translate_batch(self, sentences: list[str]) -> list[str]:
+    def _translate_batch(self, sentences: list[str], num_beams: int) -> list[str]:
         import torch
 
         batch = self.tokenizer(sentences, return_tensors="pt", padding=True)
         with torch.inference_mode():
             out = self.model.generate(
-                **batch, **self.generation, max_new_tokens=self.max_new_tokens(batch.input_ids.shape[1])
+                **batch,
+                **self.generation,
+                num_beams=num_beams,
+                max_new_tokens=self.max_new_tokens(batch.input_ids.shape[1])
             )
-        self.tokens_out += int((out[:, 1:] != self.model.config.pad_token_id).sum())
-        return self.tokenizer.batch_decode(out, skip_special_tokens=True)
+        eos = self.model.config.eos_token_id
+        outputs = []
+        for row, length in zip(out.tolist(), batch.attention_mask.sum(dim=1).tolist()):
+            new = row[1:]  # row[0] is the decoder start
+            outputs.append(self.cut(new[: new.index(eos)] if eos in new else new, length))
+        self.tokens_out += sum(map(len, outputs))
+        return self.tokenizer.batch_decode(outputs, skip_special_tokens=True)
 
 
 def _read_json(path: Path) -> dict:
