@@ -38,7 +38,7 @@ class Settings:
     # batch_size * batches_per_round sentences per round.
     batch_wait_ms: float = 5.0
     # ... and up to this long while requests that have arrived are still being prepared (detection, splitting).
-    batch_gather_ms: float = 100.0
+    batch_gather_ms: float = 300.0
     batches_per_round: int = 8
     # Bounded queue in front of the model (503 + Retry-After when full) and a per-request deadline (504).
     max_queued_sentences: int = 2000

@@ -91,6 +91,9 @@ def test_many_texts_each_with_its_own_result_or_error(client, spec):
 def test_form_encoded_and_txt_upload(client):
     form = client.post("/api/v1/translate", data={"text": PAIRS[3][0]})
     assert form.get_json()["translation"] == PAIRS[3][1]
+    careful = client.post("/api/v1/translate", data={"text": PAIRS[3][0], "beam_size": "4"}).get_json()
+    assert careful["models"]["translation"]["beam_size"] == 4  # the web form's "Careful" choice
+    assert careful["translation"] == PAIRS[3][1]
     upload = client.post(
         "/api/v1/translate",
         data={"file": (io.BytesIO(("\ufeff" + PAIRS[5][0]).encode()), "a.txt")},
