@@ -6,8 +6,9 @@ Models: random weights with the exact shapes of opus-mt-ar-en (d_model 512, 6+6 
 ~62k vocabulary, ~76M parameters) and opus-mt-tc-big-ar-en (d_model 1024, 6+6 layers, 16 heads, FFN 4096,
 ~240M parameters), saved as real MarianMT folders (SentencePiece vocabularies trained on the EASC articles)
 and cached in ~/.cache/summarizer-bench. The end-of-sentence logit is pushed to -inf so that every engine
-writes exactly --tokens tokens per sentence: equal output lengths across engines by construction, checked
-and printed. Engines run interleaved, round after round; the median of the rounds is reported.
+writes exactly --tokens - 1 tokens per sentence (the bound's last position is the end token): equal output
+lengths across engines by construction, checked and printed. Engines run interleaved, round after round; the
+median of the rounds is reported. The service is measured against the raw engine in interleaved rounds too.
 """
 
 from __future__ import annotations
@@ -252,15 +253,16 @@ def _p95(values):
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--tokens", type=int, default=50, help="output tokens per sentence, forced for every engine")
+    parser.add_argument("--tokens", type=int, default=50, help="output positions per sentence (tokens + end), forced for every engine")
     parser.add_argument("--requests", type=int, default=4, help="interleaved rounds against the service")
     parser.add_argument("--skip-big", action="store_true")
     args = parser.parse_args(argv)
     text = (SHARED / "samples" / "ar-news-ain-al-asad.txt").read_text(encoding="utf-8")
     sentences = [s for p in split_paragraphs(text) for s in p.sentences]
     print(
-        f"sample article: {len(text.encode())} bytes, {len(sentences)} sentences, {args.tokens} output tokens "
-        f"per sentence ({args.tokens * len(sentences)} per article); {THREADS} threads; {args.rounds} rounds\n"
+        f"sample article: {len(text.encode())} bytes, {len(sentences)} sentences, {args.tokens - 1} output tokens "
+        f"per sentence ({(args.tokens - 1) * len(sentences)} per article: the last of the {args.tokens} positions "
+        f"is the end token); {THREADS} threads; {args.rounds} rounds\n"
     )
     results = {}
     for name in ARCHS:
