@@ -34,6 +34,17 @@ def test_summarize_stdin(settings):
     assert result["summary"]["sentence_indexes"] == [0]
 
 
+def test_summarize_beam_size(settings):
+    proc = run(["summarize", "-", "--beam-size", "4", "--no-summary"], settings, stdin=ARTICLE)
+    assert proc.returncode == 0, proc.stderr
+    result = json.loads(proc.stdout)
+    assert result["translation"] == ARTICLE_TRANSLATION
+    assert result["models"]["translation"]["beam_size"] == 4
+    bad = run(["summarize", "-", "--beam-size", "9"], settings, stdin=ARTICLE)
+    assert bad.returncode == 2
+    assert json.loads(bad.stderr[bad.stderr.index("{") :])["error"]["details"]["field"] == "beam_size"
+
+
 def test_summarize_file_missing_model(settings, tmp_path):
     path = tmp_path / "a.txt"
     path.write_text(ARTICLE, encoding="utf-8")
