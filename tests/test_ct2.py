@@ -56,3 +56,9 @@ def test_a_translation_does_not_depend_on_its_batch(settings, tiny_models, unkno
     assert translator.translate_sorted([short] + unknown + [LONG_SENTENCE])[0] == alone[0]
     bound = translator.max_new_tokens(translator.count_tokens(short))
     assert len(translator.vocab.encode(alone[0])) - 1 <= bound  # encode() adds </s>
+
+
+def test_blank_pieces_translate_to_blank_without_the_model(settings, tiny_models):
+    translator = CTranslate2Translator(tiny_models["translation"], settings.replace(ct2_compute_type="float32"))
+    assert translator.translate_sorted(["", "  "]) == ["", ""]
+    assert translator.tokens_out == 0

@@ -17,6 +17,7 @@ class Translator(abc.ABC):
     """
 
     engine = "abstract"
+    num_beams = 1  # the default beam size; engines set it from settings or the model
 
     def __init__(self, name: str, max_input_tokens: int, settings: Settings):
         self.name = name
@@ -37,8 +38,6 @@ class Translator(abc.ABC):
     @abc.abstractmethod
     def count_tokens(self, text: str) -> int:
         """Source tokens of text, end-of-sentence included."""
-
-    num_beams = 1  # the default beam size; engines set it from settings or the model
 
     def cache_key(self) -> tuple:
         """What, besides the sentence and the beam size, decides the translation (model, engine, settings)."""

@@ -3,15 +3,16 @@
 `BatchQueue` is the one door to a model: requests put their sentences in a
 bounded queue, a single worker thread takes whatever has arrived (waiting a
 few milliseconds for more) and translates it in length-sorted batches. Sentences
-of requests that arrive together share batches (when they ask for the same
-decoding: a job's key, such as its beam size, is handed to the translate call), so throughput rises with
-concurrency, and the model never runs in two threads at once (no
-oversubscribed cores). Requests announce themselves when they arrive
+of requests that arrive together share batches when they ask for the same
+decoding (a job's key, such as its beam size, is handed to the translate call),
+so throughput rises with concurrency, and the model never runs in two threads at
+once (no oversubscribed cores). Requests announce themselves when they arrive
 (`expecting`): while announced requests are still on their way (language
-detection, segmentation), the worker waits for them, up to max_gather_s, so
-that concurrent requests share one round instead of alternating small and large
-ones; a lone request waits for no one. A full queue is `Overloaded` (503), a request that waits
-past its deadline is `DeadlineExceeded` (504) and its sentences are dropped.
+detection, segmentation), the worker waits for them, up to max_gather_s, so that
+concurrent requests share one round instead of alternating small and large ones;
+a lone request waits for no one. A full queue is `Overloaded` (503), a request
+that waits past its deadline is `DeadlineExceeded` (504) and its sentences are
+dropped.
 """
 
 from __future__ import annotations

@@ -24,8 +24,7 @@ class MarianBase(Translator):
         generation = _read_json(self.path / "generation_config.json")
         limit = min(self.vocab.model_max_length, int(config.get("max_position_embeddings", 512)))
         super().__init__(name or self.path.name, limit, settings)
-        self.num_beams = settings.num_beams or generation.get("num_beams") or config.get("num_beams") or 1
-        self.num_beams = int(self.num_beams)
+        self.num_beams = int(settings.num_beams or generation.get("num_beams") or config.get("num_beams") or 1)
 
     def count_tokens(self, text: str) -> int:
         """Source tokens of text, end-of-sentence included."""
@@ -85,7 +84,7 @@ class MarianTranslator(MarianBase):
                 **batch,
                 **self.generation,
                 num_beams=num_beams,
-                max_new_tokens=self.max_new_tokens(batch.input_ids.shape[1])
+                max_new_tokens=self.max_new_tokens(batch.input_ids.shape[1]),
             )
         eos = self.model.config.eos_token_id
         outputs = []
