@@ -234,7 +234,8 @@ def measure_served(path: Path, text: str, tokens: int, rounds: int) -> dict:
     try:
         post(port, text)
         single = [post(port, text) for _ in range(rounds)]
-        return {"one": statistics.median(single), "cold_start_s": cold, "rss_mb": service.worker_memory_mb(proc, "VmHWM")}
+        rss = service.worker_memory_mb(proc, "VmHWM")
+        return {"one": statistics.median(single), "cold_start_s": cold, "rss_mb": rss}
     finally:
         proc.terminate()
         proc.wait(timeout=60)
@@ -253,7 +254,9 @@ def _p95(values):
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--rounds", type=int, default=2)
-    parser.add_argument("--tokens", type=int, default=50, help="output positions per sentence (tokens + end), forced for every engine")
+    parser.add_argument(
+        "--tokens", type=int, default=50, help="output positions per sentence (tokens + end), forced for every engine"
+    )
     parser.add_argument("--requests", type=int, default=4, help="interleaved rounds against the service")
     parser.add_argument("--skip-big", action="store_true")
     args = parser.parse_args(argv)
@@ -310,7 +313,10 @@ def main(argv=None) -> None:
     naive = base["transformers beam 4, one sentence at a time (naive)"][0]
     hf_greedy = base["transformers greedy, batched"][0]
     print("ratios")
-    print(f"- service / raw CTranslate2 int8, greedy (the default): {served['one'] / served['raw']:.2f}x (target <= 1.15)")
+    print(
+        f"- service / raw CTranslate2 int8, greedy (the default): {served['one'] / served['raw']:.2f}x "
+        f"(target <= 1.15)"
+    )
     print(f"- service / raw CTranslate2 int8, beam 4 (on request): {served['one4'] / served['raw4']:.2f}x")
     print(f"- naive / service: {naive / served['one']:.1f}x (target >= 10)")
     print(

@@ -44,8 +44,9 @@ class Translator(abc.ABC):
         return (self.engine, self.name)
 
     @abc.abstractmethod
-    def _translate_batch(self, sentences: list[str], num_beams: int) -> list[str]:
-        """Translate sentences that each fit the model's input limit, with this beam size."""
+    def _translate_many(self, sentences: list[str], num_beams: int) -> list[str]:
+        """Translate non-empty sentences that each fit the model's input limit, with this beam size, in order;
+        the engine decides how to batch them."""
 
     def describe(self) -> dict:
         """Name and engine, for the result's list of models used."""
@@ -79,22 +80,12 @@ class Translator(abc.ABC):
         return [r if r is not None else fresh[p] for p, r in zip(pieces, results)]
 
     def translate_sorted(self, pieces: list[str], num_beams: int | None = None) -> list[str]:
-        """Translate pieces in length-sorted batches of batch_size, keeping their order; no cache, no queue."""
+        """Translate pieces with the engine's batching, keeping their order; no cache, no queue."""
         beams = num_beams or self.num_beams
         results = [""] * len(pieces)
         todo = [i for i in range(len(pieces)) if pieces[i].strip()]
         for i, text in zip(todo, self._translate_many([pieces[i] for i in todo], beams)):
             results[i] = text.strip()
-        return results
-
-    def _translate_many(self, sentences: list[str], num_beams: int) -> list[str]:
-        """Translate non-empty sentences in length-sorted batches of batch_size, keeping their order."""
-        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
-        results = [""] * len(sentences)
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
-            for i, text in zip(batch, self._translate_batch([sentences[i] for i in batch], num_beams)):
-                results[i] = text
         return results
 
     def split_to_limit(self, sentence: str) -> list[str]:

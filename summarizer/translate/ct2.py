@@ -97,6 +97,3 @@ class CTranslate2Translator(MarianBase):
                 self.tokens_out += len(hypothesis)
                 results[i] = self.vocab.decode(hypothesis)
         return results
-
-    def _translate_batch(self, sentences: list[str], num_beams: int) -> list[str]:
-        return self._translate_many(sentences, num_beams)

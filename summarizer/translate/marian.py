@@ -75,6 +75,16 @@ class MarianTranslator(MarianBase):
             "max_length": None,  # the bound is max_new_tokens, relative to the input
         }
 
+    def _translate_many(self, sentences: list[str], num_beams: int) -> list[str]:
+        """Length-sorted batches of batch_size, one after another."""
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        results = [""] * len(sentences)
+        for start in range(0, len(order), self.batch_size):
+            batch = order[start : start + self.batch_size]
+            for i, text in zip(batch, self._translate_batch([sentences[i] for i in batch], num_beams)):
+                results[i] = text
+        return results
+
     def _translate_batch(self, sentences: list[str], num_beams: int) -> list[str]:
         import torch
 
