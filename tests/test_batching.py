@@ -7,6 +7,7 @@ from concurrent.futures import ThreadPoolExecutor
 import pytest
 
 from summarizer.errors import DeadlineExceeded, Overloaded
+from summarizer.translate import batching
 from summarizer.translate.batching import BatchQueue, TranslationCache
 from summarizer.translate.marian import MarianTranslator
 from tinymodels import PAIRS
@@ -132,6 +133,32 @@ def test_the_worker_waits_for_announced_requests_only():
 
     assert run(announce=True) == [["early", "late"]]
     assert run(announce=False) == [["early"], ["late"]]
+
+
+def test_an_announced_request_is_not_left_out_while_its_job_is_being_queued(monkeypatch):
+    calls = []
+    queue = BatchQueue(recording(calls), max_batch=16, max_wait_s=0, max_pending=100, max_gather_s=5)
+    job = batching._Job
+
+    def slow_job(*args, **kwargs):  # a request that loses the CPU between its announcement and its job
+        time.sleep(0.2)
+        return job(*args, **kwargs)
+
+    monkeypatch.setattr(batching, "_Job", slow_job)
+    ready = threading.Event()
+
+    def announced_request():
+        with queue.expecting():
+            ready.set()
+            time.sleep(0.1)
+            queue.submit(["late"], 5)
+
+    thread = threading.Thread(target=announced_request)
+    thread.start()
+    ready.wait()
+    queue.submit(["early"], 5)
+    thread.join()
+    assert [pieces for pieces, _ in calls] == [["early", "late"]]
 
 
 def test_an_announced_request_that_never_submits_does_not_hold_the_queue():

@@ -83,19 +83,25 @@ class BatchQueue:
             self._arrived()
 
     def _arrived(self) -> None:
+        with self._cond:
+            self._arrived_locked()
+
+    def _arrived_locked(self) -> None:
         if getattr(self._announced, "active", False):
             self._announced.active = False
-            with self._cond:
-                self._incoming -= 1
-                self._cond.notify()
+            self._incoming -= 1
+            self._cond.notify()
 
     def submit(self, pieces: list[str], timeout_s: float | None, key: Hashable = None) -> list[str]:
         """Translate pieces with whatever else is queued under the same key; raises Overloaded or DeadlineExceeded."""
-        self._arrived()
         if not pieces:
+            self._arrived()
             return []
         job = _Job(pieces, key)
         with self._cond:
+            # the announcement ends where the job is queued, in one step: the worker never sees this request
+            # as neither on its way nor queued, and never starts a round without it
+            self._arrived_locked()
             if self._pending + len(pieces) > self.max_pending:
                 raise Overloaded(
                     f"The translation queue is full ({self._pending} sentences waiting); retry shortly",
