@@ -2,6 +2,7 @@
 
 import threading
 import time
+from contextlib import nullcontext
 from concurrent.futures import ThreadPoolExecutor
 
 import pytest
@@ -107,29 +108,30 @@ def test_requests_with_different_decoding_never_share_a_batch():
     assert len(calls) == 2  # and the jobs of each key were gathered into one call
 
 
+def rounds_with_a_late_request(queue: BatchQueue, calls: list, late_request) -> list:
+    """The rounds the queue made when "early" was submitted while late_request(ready) ran in another thread
+    (it sets ready when it has arrived, then prepares and submits "late")."""
+    ready = threading.Event()
+    thread = threading.Thread(target=late_request, args=(ready,))
+    thread.start()
+    ready.wait()
+    queue.submit(["early"], 5)
+    thread.join()
+    return [pieces for pieces, _ in calls]
+
+
 def test_the_worker_waits_for_announced_requests_only():
     def run(announce: bool) -> list:
         calls = []
         queue = BatchQueue(recording(calls), max_batch=16, max_wait_s=0, max_pending=100, max_gather_s=5)
-        ready = threading.Event()
 
-        def late_request():  # arrives now, submits after 0.3 s of preparation (detection, splitting)
-            if announce:
-                with queue.expecting():
-                    ready.set()
-                    time.sleep(0.3)
-                    queue.submit(["late"], 5)
-            else:
+        def late_request(ready):  # arrives now, submits after 0.3 s of preparation (detection, splitting)
+            with queue.expecting() if announce else nullcontext():
                 ready.set()
                 time.sleep(0.3)
                 queue.submit(["late"], 5)
 
-        thread = threading.Thread(target=late_request)
-        thread.start()
-        ready.wait()
-        queue.submit(["early"], 5)
-        thread.join()
-        return [pieces for pieces, _ in calls]
+        return rounds_with_a_late_request(queue, calls, late_request)
 
     assert run(announce=True) == [["early", "late"]]
     assert run(announce=False) == [["early"], ["late"]]
@@ -145,20 +147,14 @@ def test_an_announced_request_is_not_left_out_while_its_job_is_being_queued(monk
         return job(*args, **kwargs)
 
     monkeypatch.setattr(batching, "_Job", slow_job)
-    ready = threading.Event()
 
-    def announced_request():
+    def late_request(ready):
         with queue.expecting():
             ready.set()
             time.sleep(0.1)
             queue.submit(["late"], 5)
 
-    thread = threading.Thread(target=announced_request)
-    thread.start()
-    ready.wait()
-    queue.submit(["early"], 5)
-    thread.join()
-    assert [pieces for pieces, _ in calls] == [["early", "late"]]
+    assert rounds_with_a_late_request(queue, calls, late_request) == [["early", "late"]]
 
 
 def test_an_announced_request_that_never_submits_does_not_hold_the_queue():
