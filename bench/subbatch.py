@@ -1,16 +1,18 @@
-"""Why eight articles are not 8x one: raw CTranslate2 cost per sentence by rows per sub-batch and thread layout.
+"""Why eight articles are not 8x one: CTranslate2 cost per sentence by sub-batch size and thread layout.
 
-Usage: python bench/subbatch.py [--rounds 2] [--layout 2x1:7:1 ...] [--gemm]
+Usage: python bench/subbatch.py [--rounds 2] [--layout 2:16:1 ...] [--gemm]
 
-Each layout is inter_threads x intra_threads : rows per sub-batch : articles. Its sentences (the sample article
-repeated) are sorted by length, cut into sub-batches of that many rows and handed to CTranslate2 all at once, as
-summarizer/translate/ct2.py does. Every measurement runs in a fresh process (so its peak RSS is its own), layouts
-interleaved round after round; the median over rounds is printed. The model is bench/speed.py's random-weight
-opus-mt-ar-en (int8, greedy, 49 tokens per sentence).
+A layout is parallel batches : batch size : articles, the service's own settings (SUMMARIZER_CT2_PARALLEL_BATCHES,
+SUMMARIZER_BATCH_SIZE) on 2 threads: 2:16:1 is the default for one article (its 13 sentences in sub-batches of 7
+and 6, one per core), 2:16:8 for eight at once (8 sub-batches of 13), 1:26:8 one batch at a time on both threads.
+The sample article (repeated) goes through summarizer/translate/ct2.py's CTranslate2Translator.translate_sorted
+(its real sub-batching; the sizes it made are printed), in a fresh process for each measurement (so its peak RSS
+is its own), layouts interleaved round after round; the median over rounds is printed. The model is
+bench/speed.py's random-weight opus-mt-ar-en (int8, greedy, 49 tokens per sentence).
 
---gemm also runs one article (2x1:7:1) and eight (2x1:13:8) once with ONEDNN_VERBOSE and sums oneDNN's own time
-per GEMM shape: the output projection onto the ~62k vocabulary is the largest, and its cost per call is a fixed
-part (streaming the weights) plus a part per row; the fixed part is what bigger sub-batches share.
+--gemm also runs one article (2:16:1) and eight (2:16:8) once with ONEDNN_VERBOSE and sums oneDNN's own time per
+GEMM shape: the output projection onto the ~62k vocabulary is the largest, and its cost per call is a fixed part
+(the weights) plus a part per row; the fixed part is what bigger sub-batches share.
 """
 
 from __future__ import annotations
@@ -30,54 +32,44 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 
-DEFAULT_LAYOUTS = ["2x1:7:1", "2x1:13:8", "2x1:26:8", "1x2:13:1", "1x2:26:8"]
-
-
-def parse(layout: str) -> tuple[int, int, int, int]:
-    threads, rows, articles = layout.split(":")
-    inter, intra = threads.split("x")
-    return int(inter), int(intra), int(rows), int(articles)
+DEFAULT_LAYOUTS = ["2:16:1", "2:16:8", "2:32:8", "1:16:1", "1:26:8"]
 
 
 def run_one(layout: str, tokens: int) -> dict:
     """In this process: translate the layout's sentences once to warm up, once timed."""
-    import ctranslate2
-
-    from speed import SHARED, build
+    from speed import SHARED, build, settings_for
     from summarizer.segment import split_paragraphs
-    from summarizer.translate.ct2 import convert
-    from summarizer.translate.vocab import MarianVocab
+    from summarizer.translate.ct2 import CTranslate2Translator
 
-    inter, intra, rows, articles = parse(layout)
+    parallel, batch_size, articles = map(int, layout.split(":"))
     path = build("opus-mt-ar-en")
     text = (SHARED / "samples" / "ar-news-ain-al-asad.txt").read_text(encoding="utf-8")
-    vocab = MarianVocab(path)
-    sentences = [vocab.encode(s) for p in split_paragraphs(text) for s in p.sentences] * articles
-    ordered = sorted(sentences, key=len)
-    translator = ctranslate2.Translator(
-        str(convert(path, "int8")), device="cpu", compute_type="int8", inter_threads=inter, intra_threads=intra
-    )
+    sentences = [s for p in split_paragraphs(text) for s in p.sentences] * articles
+    settings = settings_for(path, tokens, batch_size=batch_size, ct2_parallel_batches=parallel)
+    translator = CTranslate2Translator(path, settings)
+    engine, sizes = translator.translator, []
 
-    def translate() -> int:
-        pending = [
-            translator.translate_batch(
-                ordered[i : i + rows],
-                beam_size=1,
-                max_input_length=0,
-                max_decoding_length=tokens,
-                asynchronous=True,
-            )
-            for i in range(0, len(ordered), rows)
-        ]
-        return sum(len(f.result().hypotheses[0]) for batch in pending for f in batch)
+    class Recording:  # the sub-batch sizes the translator hands CTranslate2
+        def translate_batch(self, batch, **options):
+            sizes.append(len(batch))
+            return engine.translate_batch(batch, **options)
 
-    translate()
+    translator.translator = Recording()
+    translator.translate_sorted(sentences)
+    sizes.clear()
+    before = translator.tokens_out
     start = time.perf_counter()
-    written = translate()
+    translator.translate_sorted(sentences)
     seconds = time.perf_counter() - start
     status = Path("/proc/self/status").read_text()
     peak = int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
-    return {"sentences": len(sentences), "tokens": written, "seconds": seconds, "peak_mb": peak}
+    return {
+        "sentences": len(sentences),
+        "tokens": translator.tokens_out - before,
+        "sizes": sizes,
+        "seconds": seconds,
+        "peak_mb": peak,
+    }
 
 
 def in_child(layout: str, tokens: int, env: dict | None = None) -> tuple[dict, str]:
@@ -113,7 +105,9 @@ def main(argv=None) -> None:
     parser.add_argument("--rounds", type=int, default=2)
     parser.add_argument("--tokens", type=int, default=50)
     parser.add_argument(
-        "--layout", action="append", help=f"inter x intra : rows : articles (default {' '.join(DEFAULT_LAYOUTS)})"
+        "--layout",
+        action="append",
+        help=f"parallel batches : batch size : articles (default {' '.join(DEFAULT_LAYOUTS)})",
     )
     parser.add_argument("--gemm", action="store_true", help="also break oneDNN's GEMM time down by shape")
     parser.add_argument("--child", help=argparse.SUPPRESS)
@@ -129,17 +123,18 @@ def main(argv=None) -> None:
             runs[layout].append(result)
             print(
                 f"round {round_ + 1} {layout}: {1000 * result['seconds'] / result['sentences']:.1f} ms / sentence, "
-                f"peak RSS {result['peak_mb']:.0f} MB",
+                f"peak RSS {result['peak_mb']:.0f} MB, sub-batches {result['sizes']}",
                 flush=True,
             )
-    print("\n| inter x intra : rows : articles | ms / sentence (median) | tokens / s | peak RSS |")
-    print("|---|---|---|---|")
+    print("\n| parallel : batch size : articles | sub-batches | ms / sentence (median) | tokens / s | peak RSS |")
+    print("|---|---|---|---|---|")
     for layout, results in runs.items():
         ms = statistics.median(1000 * r["seconds"] / r["sentences"] for r in results)
         rate = statistics.median(r["tokens"] / r["seconds"] for r in results)
-        print(f"| {layout} | {ms:.1f} | {rate:.0f} | {max(r['peak_mb'] for r in results):.0f} MB |")
+        sizes = "+".join(map(str, results[0]["sizes"]))
+        print(f"| {layout} | {sizes} | {ms:.1f} | {rate:.0f} | {max(r['peak_mb'] for r in results):.0f} MB |")
     if args.gemm:
-        for layout in ("2x1:7:1", "2x1:13:8"):
+        for layout in ("2:16:1", "2:16:8"):
             result, verbose = in_child(layout, args.tokens, dict(os.environ, ONEDNN_VERBOSE="1"))
             rows = gemm_table(verbose)
             total = sum(ms for _, _, ms in rows)
