@@ -220,6 +220,9 @@ def measure_service(path: Path, text: str, sentences: list[str], tokens: int, ro
             "articles_per_s_8": clients * rounds / sum(times["eight_wall"]),
             "raw_articles_per_s_1": len(times["raw"]) / sum(times["raw"]),
             "raw_articles_per_s_8": clients * rounds / sum(times["raw_eight"]),
+            # the same ratios round by round: how much this machine moves them from one minute to the next
+            "ratios_8": [one * clients / wall for one, wall in zip(times["one"], times["eight_wall"])],
+            "raw_ratios_8": [raw * clients / wall for raw, wall in zip(times["raw"], times["raw_eight"])],
             "p50_8": statistics.median(latencies_8),
             "p95_8": _p95(latencies_8),
             "headlines_per_s_1": 16 / short_wall_1,
@@ -249,6 +252,10 @@ def _timed(call, *args) -> float:
     start = time.perf_counter()
     call(*args)
     return time.perf_counter() - start
+
+
+def _spread(ratios: list[float]) -> str:
+    return f"{min(ratios):.2f}x to {max(ratios):.2f}x (median {statistics.median(ratios):.2f}x)"
 
 
 def _p95(values):
@@ -331,6 +338,9 @@ def main(argv=None) -> None:
         f"- 8 clients / 1 client throughput: {served['articles_per_s_8'] / served['articles_per_s_1']:.2f}x "
         f"(target >= 1.5); the raw engine in the same rounds, 8 articles in one call / 1 article: "
         f"{served['raw_articles_per_s_8'] / served['raw_articles_per_s_1']:.2f}x"
+    )
+    print(
+        f"  round by round: service {_spread(served['ratios_8'])}, raw engine {_spread(served['raw_ratios_8'])}"
     )
     print(f"- beam 4 / greedy, 1 client: {served['one4'] / served['one']:.2f}x the time")
     print(
