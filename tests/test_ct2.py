@@ -62,3 +62,20 @@ def test_blank_pieces_translate_to_blank_without_the_model(settings, tiny_models
     translator = CTranslate2Translator(tiny_models["translation"], settings.replace(ct2_compute_type="float32"))
     assert translator.translate_sorted(["", "  "]) == ["", ""]
     assert translator.tokens_out == 0
+
+
+def test_sub_batches_are_balanced_a_multiple_of_the_decoders_and_the_longest_go_first(settings, tiny_models):
+    # Two decoders, at most 2 rows a sub-batch: 9 sentences make 6 sub-batches of 1 or 2 rows, handed to
+    # CTranslate2 longest first (the decoders take them in that order, so the short ones fill in at the end).
+    translator = CTranslate2Translator(tiny_models["translation"], settings.replace(threads=2, batch_size=2))
+    engine, lengths = translator.translator, []
+
+    class Recording:
+        def translate_batch(self, batch, **options):
+            lengths.append([len(tokens) for tokens in batch])
+            return engine.translate_batch(batch, **options)
+
+    translator.translator = Recording()
+    assert translator.translate_sorted(KNOWN) == [t for _, t in PAIRS]
+    assert sorted(map(len, lengths)) == [1, 1, 1, 2, 2, 2]
+    assert all(min(first) >= max(then) for first, then in zip(lengths, lengths[1:]))
