@@ -69,10 +69,10 @@ class CTranslate2Translator(MarianBase):
 
     def _translate_many(self, sentences: list[str], num_beams: int) -> list[str]:
         """Everything the queue took, at once: length-sorted sub-batches of at most batch_size (one per parallel
-        decoder for a single text) are all handed to CTranslate2 together, the longest first, so its decoders stay busy with full
-        batches when many requests arrive (raw CTranslate2 on the bench/speed.py model, greedy: 8 articles in one
-        round 1.66x the throughput of one article in the run where sequential batches of 16 split in two gave
-        1.22x; 1.3x to 1.6x in later runs on this noisy 2-core machine, README "Speed")."""
+        decoder for a single text) are all handed to CTranslate2 together, the longest first, so its decoders stay
+        busy with full batches when many requests arrive (raw CTranslate2 on the bench/speed.py model, greedy:
+        8 articles in one round 1.66x the throughput of one article in the run where sequential batches of 16
+        split in two gave 1.22x; 1.3x to 1.6x in later runs on this noisy 2-core machine, README "Speed")."""
         if not sentences:
             return []
         tokens = [self.vocab.encode(s) for s in sentences]
