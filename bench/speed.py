@@ -296,7 +296,10 @@ def main(argv=None) -> None:
         else "each sub-batch decodes as many tokens as its longest input has (outputs as long as inputs; the service "
         "and the raw engine only)"
     )
-    print(f"sample article: {len(text.encode())} bytes, {len(sentences)} sentences, {lengths}; {THREADS} threads; {args.rounds} rounds\n")
+    print(
+        f"sample article: {len(text.encode())} bytes, {len(sentences)} sentences, {lengths}; {THREADS} threads; "
+        f"{args.rounds} rounds\n"
+    )
     results = {}
     for name in ARCHS if args.tokens else []:
         if name != "opus-mt-ar-en" and args.skip_big:
