@@ -41,5 +41,10 @@ def start(port: int, **env: str) -> tuple[subprocess.Popen, float]:
 def worker_memory_mb(master: subprocess.Popen, field: str = "VmRSS") -> float:
     """A /proc/PID/status memory field (VmRSS now, VmHWM peak) of gunicorn's worker, in MB."""
     worker = Path(f"/proc/{master.pid}/task/{master.pid}/children").read_text().split()[0]
-    status = Path(f"/proc/{worker}/status").read_text()
+    return memory_mb(worker, field)
+
+
+def memory_mb(pid: int | str = "self", field: str = "VmRSS") -> float:
+    """A /proc/PID/status memory field (VmRSS now, VmHWM peak) of a process (this one by default), in MB."""
+    status = Path(f"/proc/{pid}/status").read_text()
     return int(next(line for line in status.splitlines() if line.startswith(field)).split()[1]) / 1024

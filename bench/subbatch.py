@@ -37,6 +37,7 @@ DEFAULT_LAYOUTS = ["2:16:1", "2:16:8", "2:32:8", "1:16:1", "1:26:8"]
 
 def run_one(layout: str, tokens: int) -> dict:
     """In this process: translate the layout's sentences once to warm up, once timed."""
+    from service import memory_mb
     from speed import SHARED, build, settings_for
     from summarizer.segment import split_paragraphs
     from summarizer.translate.ct2 import CTranslate2Translator
@@ -61,14 +62,12 @@ def run_one(layout: str, tokens: int) -> dict:
     start = time.perf_counter()
     translator.translate_sorted(sentences)
     seconds = time.perf_counter() - start
-    status = Path("/proc/self/status").read_text()
-    peak = int(re.search(r"VmHWM:\s+(\d+)", status).group(1)) / 1024
     return {
         "sentences": len(sentences),
         "tokens": translator.tokens_out - before,
         "sizes": sizes,
         "seconds": seconds,
-        "peak_mb": peak,
+        "peak_mb": memory_mb("self", "VmHWM"),
     }
 
 
