@@ -68,15 +68,16 @@ def test_libretranslatepy_client(live_server):
 # -- Mastodon ------------------------------------------------------------------------------------
 
 LINK = (
-    '<a href="https://example.com/news?id=1&amp;p=2" rel="nofollow noopener" translate="no" target="_blank">'
+    '<a href="https://example.com/news?id=1&amp;p=2" rel="nofollow noopener" target="_blank">'
     '<span class="invisible">https://</span><span class="">example.com/news?id=1&amp;p=2</span>'
     '<span class="invisible"></span></a>'
 )
 MENTION = '<span class="h-card" translate="no"><a href="https://x.example/@ali" class="u-url mention">@<span>ali</span></a></span>'
+HASHTAG = '<a href="https://x.example/tags/news" class="mention hashtag" rel="tag">#<span>news</span></a>'
 
 
 def test_mastodons_request(client, spec):
-    posts = [f"<p>{S[0]}<br>{S[1]} {LINK}</p>", f"<p>{MENTION} {S[2]} {S[3]}</p><p>{S[4]}</p>"]
+    posts = [f"<p>{S[0]}<br>{S[1]} {LINK}</p>", f"<p>{MENTION} {S[2]} {HASHTAG} {S[3]}</p><p>{S[4]}</p>"]
     # Exactly what Mastodon's LibreTranslate service sends: JSON, a list of HTML texts, source auto, no key.
     response = client.post(
         "/translate",
@@ -98,6 +99,22 @@ def _json(value) -> str:
     import json
 
     return json.dumps(value, ensure_ascii=False)
+
+
+def test_discourses_requests(client):
+    # Discourse's LibreTranslate provider: /detect on the post's text, /languages for both codes, then /translate
+    # of the cooked HTML; every POST form-encoded, with api_key sent empty when none is set.
+    detected = client.post("/detect", data=f"q={S[0]} {S[1]}&api_key", content_type="application/x-www-form-urlencoded")
+    language = detected.get_json()[0]["language"]
+    codes = {entry["code"] for entry in client.get("/languages").get_json()}
+    assert language == "ar" and {"ar", "en"} <= codes
+    cooked = (
+        f'<p>{S[0]} <a href="/t/1">{S[1]}</a></p>\n<aside class="quote"><blockquote><p>{S[2]}</p></blockquote></aside>'
+    )
+    response = client.post(
+        "/translate", data={"q": cooked, "source": language, "target": "en", "format": "html", "api_key": ""}
+    )
+    assert response.get_json() == {"translatedText": cooked.replace(S[0], T[0]).replace(S[1], T[1]).replace(S[2], T[2])}
 
 
 # -- HTML ----------------------------------------------------------------------------------------
