@@ -156,8 +156,12 @@ def test_script_style_pre_and_code_are_left_untouched(client):
         f"<pre>  {S[1]}\n  &lt;kept&gt;</pre>"
     )
     html = f"<p>{S[0]}</p>{untouched}<p>{S[2]} <code>{S[3]}</code></p>"
-    out = translated_html(client, html)
-    assert out == f"<p>{T[0]}</p>{untouched}<p>{T[2]} <code>{S[3]}</code></p>"
+    response = translate(client, html, format="html")
+    assert response.get_json()["translatedText"] == f"<p>{T[0]}</p>{untouched}<p>{T[2]} <code>{S[3]}</code></p>"
+    # The answer is JSON, never a page a browser would run a script from.
+    assert (
+        response.mimetype == "application/json" and "script-src 'self'" in response.headers["Content-Security-Policy"]
+    )
 
 
 def test_the_response_can_carry_no_markup_the_client_did_not_send():
