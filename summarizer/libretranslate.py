@@ -15,16 +15,7 @@ import logging
 from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
-from .errors import (
-    Forbidden,
-    InvalidInput,
-    Overloaded,
-    SummarizerError,
-    TextTooLong,
-    Unauthorized,
-    UnsupportedLanguage,
-    UnsupportedMediaType,
-)
+from .errors import Forbidden, InvalidInput, Overloaded, SummarizerError, TextTooLong, UnsupportedLanguage
 from .html_text import HtmlDocument
 from .service import Options
 
@@ -37,14 +28,8 @@ SOURCES = ("auto", *LANGUAGES)
 FORMATS = ("text", "html")
 KEYED_ENDPOINTS = ("libretranslate.translate", "libretranslate.detect")
 # Our errors that LibreTranslate's clients expect under another status.
-STATUS = {
-    InvalidInput: 400,
-    TextTooLong: 400,
-    UnsupportedLanguage: 400,
-    UnsupportedMediaType: 400,
-    Unauthorized: 403,
-    Forbidden: 403,
-}
+STATUS = {TextTooLong: 400, UnsupportedLanguage: 400}
+UNDETERMINED = {"language": "und", "confidence": 0.0}  # a text without letters
 
 
 def _pipeline():
@@ -235,9 +220,6 @@ def _alternatives(value) -> int:
 
 def _detected(detection) -> dict:
     return {"language": detection.language, "confidence": round(float(detection.confidence) * 100, 2)}
-
-
-UNDETERMINED = {"language": "und", "confidence": 0.0}
 
 
 def _translate_one(text: str, source: str, text_format: str) -> tuple[str, dict | None]:
