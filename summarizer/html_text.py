@@ -204,7 +204,10 @@ def _rewrite(block: _Block) -> None:
                 regions.append((i, lo - a, hi - a))
         texts = [block.slots[i].text[lo:hi] for i, lo, hi in regions]
         weights = [sum(not ch.isspace() for ch in t) for t in texts]
-        shares = iter(_distribute(translation.split(), [w for w in weights if w]))
+        worded = [(block.slots[i], t.strip(), w) for (i, _, _), t, w in zip(regions, texts, weights) if w]
+        # The text of an inline element (a link's words) must not be left empty; other text nodes may.
+        required = [slot.attr == "text" and slot.node.tag in INLINE for slot, _, _ in worded]
+        shares = iter(_share(translation.split(), [t for _, t, _ in worded], [w for _, _, w in worded], required))
         parts = []
         for text, weight in zip(texts, weights):
             if not weight:
@@ -241,6 +244,49 @@ def _space_words_apart(parts: list[list[str]]) -> None:
             previous, gap = part, trail
         else:
             gap += trail
+
+
+def _share(words: list[str], texts: list[str], weights: list[int], required: list[bool]) -> list[list[str]]:
+    """The words of a translated sentence for each text node it came from, in order.
+
+    A node whose text the translation copies as it is (a number, a name in Latin letters) gets exactly those words;
+    the others share the rest in proportion to their weights. When the copies would leave a `required` node
+    without words, or words without a node, the copies are ignored and all words are shared by proportion.
+    """
+    pins = _copied(words, texts)
+    shares: list[list[str]] = [[] for _ in texts]
+    start, first = 0, 0  # the words and nodes not yet given out
+    for node, (lo, hi) in [*pins, (len(texts), (len(words), len(words)))]:
+        between = list(range(first, node))
+        if len(words[start:lo]) < len(between):  # too few words for every node: only the required ones get some
+            between = [i for i in between if required[i]]
+        if len(words[start:lo]) < sum(required[i] for i in between) or (lo > start and not between):
+            return _distribute(words, weights)
+        for i, share in zip(between, _distribute(words[start:lo], [weights[i] for i in between])):
+            shares[i] = share
+        if node < len(texts):
+            shares[node] = words[lo:hi]
+        start, first = hi, node + 1
+    return shares
+
+
+def _copied(words: list[str], texts: list[str]) -> list[tuple[int, tuple[int, int]]]:
+    """(node, (first word, end)) for nodes in Latin letters or digits whose words appear as they are, in order."""
+    key = [w.strip(_EDGE_PUNCTUATION).casefold() for w in words]
+    pins, start = [], 0
+    for node, text in enumerate(texts):
+        wanted = [w.strip(_EDGE_PUNCTUATION).casefold() for w in text.split()]
+        if not text.isascii() or not all(wanted) or not any(ch.isalnum() for ch in text):
+            continue
+        for i in range(start, len(key) - len(wanted) + 1):
+            if key[i : i + len(wanted)] == wanted:
+                pins.append((node, (i, i + len(wanted))))
+                start = i + len(wanted)
+                break
+    return pins
+
+
+_EDGE_PUNCTUATION = ".,;:!?\"'()[]«»“”‘’،؛؟"
 
 
 def _distribute(words: list[str], weights: list[int]) -> list[list[str]]:

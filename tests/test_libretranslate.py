@@ -172,6 +172,35 @@ def test_the_response_can_carry_no_markup_the_client_did_not_send():
     assert "&lt;script&gt;" in out and "&lt;img" in out and "B &amp; &lt;i&gt;" in out
 
 
+@pytest.mark.parametrize(
+    "html, translation, expected",
+    [
+        # A name or number the translation copies keeps its tag, wherever the translation moved it.
+        (
+            "<p>قال حلف <b>NATO</b> إن الهجوم كان كبيرا.</p>",
+            "The attack was big, NATO said.",
+            "<p>The attack was big, <b>NATO</b> said.</p>",
+        ),
+        (
+            '<p>قتل <a href="/n">20</a> شخصا.</p>',
+            "20 people were killed.",
+            '<p> <a href="/n">20</a> people were killed.</p>',
+        ),
+        # Otherwise the words are shared in proportion to the text each node held; no link is left empty.
+        (
+            '<p>قال <a href="/s">المتحدث</a> إن الضربة كانت دفاعا.</p>',
+            "The spokesman said the strike was defensive.",
+            '<p>The <a href="/s">spokesman</a> said the strike was defensive.</p>',
+        ),
+    ],
+)
+def test_where_the_words_of_a_sentence_across_tags_go(html, translation, expected):
+    document = HtmlDocument(html)
+    source = " ".join(document.texts())
+    document.apply([(source, translation)])
+    assert document.serialize() == expected
+
+
 class _Balance(HTMLParser):
     """Counts what a real HTML tokenizer sees: every non-void start tag must be closed, in order."""
 
