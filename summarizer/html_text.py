@@ -9,8 +9,9 @@ elements and <br> end a block. <script>, <style>, <pre>, <textarea> (and inline
 class="notranslate") are left untouched.
 
 Each translated sentence goes back over the text nodes it came from: whole into
-the node when the sentence lies in one node, else its words shared among the
-nodes in proportion to the length of the source text each held, so every tag,
+the node when the sentence lies in one node; else a node whose text the
+translation copies (a number, a Latin name) gets those words and the others
+share the rest in proportion to the source text each held, so every tag,
 attribute and link stays where it was. The text is set on the tree and
 escaped by the serializer: no translation can inject markup. The parser mends
 malformed input (unclosed or stray tags), so the output is well-formed HTML.
