@@ -67,6 +67,7 @@ class Settings:
     rate_limit: str = "120 per minute"
     rate_limit_storage: str = "memory://"
     cors_origins: str = ""  # comma-separated origins allowed to call /api/ from a browser ("" = CORS off)
+    libretranslate_api: bool = True  # LibreTranslate-compatible routes at the root (/translate, /detect, /languages)
 
     # Logs: JSON lines; the submitted text is never logged unless log_text is on.
     log_level: str = "INFO"

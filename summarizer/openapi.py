@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from .config import Settings
+from .libretranslate import libretranslate_paths
 from .service import MAX_BEAM_SIZE
 
 _NULLABLE_STR = {"type": ["string", "null"]}
@@ -240,6 +241,7 @@ def openapi_document(settings: Settings) -> dict:
                     },
                 }
             },
+            **(libretranslate_paths(settings) if settings.libretranslate_api else {}),
         },
         "components": {"schemas": schemas},
     }

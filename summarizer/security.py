@@ -102,6 +102,7 @@ def client_identity() -> str:
 def init_app(app: Flask, settings) -> None:
     """API keys, rate limits, security headers and CORS, as configured."""
     keys = KeyStore(settings.api_keys_file) if settings.api_keys_file else None
+    app.extensions["summarizer.keys"] = keys  # the LibreTranslate routes check their `api_key` against it
 
     @app.before_request
     def _authenticate():
@@ -128,8 +129,9 @@ def init_app(app: Flask, settings) -> None:
             headers_enabled=True,
             strategy="fixed-window",
         )
-        for name in ("api.summarize", "api.translate", "api.detect"):
-            app.view_functions[name] = limiter.limit(settings.rate_limit)(app.view_functions[name])
+        for name in ("api.summarize", "api.translate", "api.detect", "libretranslate.translate", "libretranslate.detect"):
+            if name in app.view_functions:  # the LibreTranslate routes may be switched off
+                app.view_functions[name] = limiter.limit(settings.rate_limit)(app.view_functions[name])
         app.extensions["summarizer.limiter"] = limiter
 
     if settings.cors_origins:
