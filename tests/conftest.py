@@ -5,16 +5,15 @@ Helper functions live in tests/helpers.py.
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import helpers  # noqa: E402
-import tinymodels  # noqa: E402
-from summarizer.config import Settings  # noqa: E402
-from summarizer.service import Pipeline  # noqa: E402
+import helpers
+import tinymodels
+from summarizer.config import Settings
+from summarizer.service import Pipeline
+
 
 @pytest.fixture(scope="session")
 def tiny_models() -> dict[str, Path]:
@@ -57,11 +56,10 @@ def sample_text(article_text) -> str:
 @pytest.fixture(scope="session")
 def live_server(settings):
     """The real service: gunicorn serving wsgi:app on a loopback port, on the tiny models."""
-    proc, url, log = helpers.start_gunicorn(settings, "gunicorn.log")
+    proc, url, _ = helpers.start_gunicorn(settings, "gunicorn.log")
     yield url
     proc.terminate()
     proc.wait(timeout=30)
-    log.close()
 
 
 @pytest.hookimpl(wrapper=True)
@@ -82,4 +80,3 @@ def pytest_make_collect_report(collector):
         report.outcome = "failed"
         report.longrepr = helpers.skip_as_failure(report.longrepr)
     return report
-

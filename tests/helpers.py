@@ -10,7 +10,7 @@ import time
 import urllib.request
 from collections.abc import Callable
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import pytest
 
@@ -73,8 +73,8 @@ def accepts_connections(port: int) -> bool:
     return True
 
 
-def start_gunicorn(settings, log_name: str, **env_overrides: str) -> tuple[subprocess.Popen, str, IO[str]]:
-    """Start gunicorn serving wsgi:app on a free loopback port; returns (process, url, log file) once ready."""
+def start_gunicorn(settings, log_name: str, **env_overrides: str) -> tuple[subprocess.Popen, str, Path]:
+    """Start gunicorn serving wsgi:app on a free loopback port; returns (process, url, log path) once ready."""
     port = free_port()
     env = dict(
         os.environ,
@@ -87,19 +87,20 @@ def start_gunicorn(settings, log_name: str, **env_overrides: str) -> tuple[subpr
     )
     gunicorn = Path(sys.executable).with_name("gunicorn")
     ARTIFACTS.mkdir(exist_ok=True)
-    log = open(ARTIFACTS / log_name, "w")
-    proc = subprocess.Popen(
-        [str(gunicorn), "-c", "python:summarizer.gunicorn_conf", "wsgi:app"],
-        cwd=ROOT,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
+    log = ARTIFACTS / log_name
+    with log.open("w") as out:  # the child keeps its own copy of the file
+        proc = subprocess.Popen(
+            [str(gunicorn), "-c", "python:summarizer.gunicorn_conf", "wsgi:app"],
+            cwd=ROOT,
+            env=env,
+            stdout=out,
+            stderr=subprocess.STDOUT,
+        )
     url = f"http://127.0.0.1:{port}"
 
     def ready() -> bool:
         if proc.poll() is not None:
-            raise RuntimeError(f"gunicorn exited with {proc.returncode}; see {log.name}")
+            raise RuntimeError(f"gunicorn exited with {proc.returncode}; see {log}")
         try:
             with urllib.request.urlopen(url + "/readyz", timeout=2) as response:
                 return response.status == 200
@@ -107,10 +108,9 @@ def start_gunicorn(settings, log_name: str, **env_overrides: str) -> tuple[subpr
             return False
 
     try:
-        wait_until(ready, 60, f"gunicorn ready at {url} (see {log.name})", interval=0.2)
+        wait_until(ready, 60, f"gunicorn ready at {url} (see {log})", interval=0.2)
     except BaseException:
         proc.kill()
         proc.wait()
-        log.close()
         raise
     return proc, url, log

@@ -22,7 +22,6 @@ FLAGS = [
 ]
 
 
-
 @pytest.fixture(scope="module")
 def browser():
     require(Path(CHROMIUM).exists(), f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")

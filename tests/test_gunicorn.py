@@ -62,7 +62,6 @@ def test_sigterm_lets_requests_in_flight_finish(settings, article_text):
         if proc.poll() is None:
             proc.kill()
             proc.wait()
-        log.close()
-    assert status.startswith(b"HTTP/1.1 200"), status
+    assert status.startswith(b"HTTP/1.1 200"), f"{status!r}; see {log}"
     assert len(answer["sentences"]) == 21
-    assert proc.returncode == 0
+    assert proc.returncode == 0, f"see {log}"

@@ -41,8 +41,12 @@ def test_article(article_text):
     assert sentences[3].endswith("منذ سنوات.")
     assert sentences[6].startswith("وأوضح الوزير أن كلفة المشروع بلغت 3.5 مليارات دينار،")
     # Full stops inside «…» and “…” stay inside one sentence.
-    assert sentences[5].endswith("«لم يعد الماء حلما مؤجلا. اليوم نفتح صنبورا لكل بيت» مضيفا أن أعمال البناء استمرت ثلاث سنوات.")
-    assert sentences[13].endswith("“انتظرنا طويلا. نريد أن نرى الماء في قنوات الري، لا في الصور فقط” قبل أن يعود إلى أرضه.")
+    assert sentences[5].endswith(
+        "«لم يعد الماء حلما مؤجلا. اليوم نفتح صنبورا لكل بيت» مضيفا أن أعمال البناء استمرت ثلاث سنوات."
+    )
+    assert sentences[13].endswith(
+        "“انتظرنا طويلا. نريد أن نرى الماء في قنوات الري، لا في الصور فقط” قبل أن يعود إلى أرضه."
+    )
     # The list: its numbers do not end sentences, one line each.
     assert sentences[7] == "وتشمل المرحلة الأولى من المشروع ما يلي:"
     assert [s[:3] for s in sentences[8:11]] == ["1. ", "2. ", "3. "]
