@@ -1,19 +1,18 @@
-"""Shared fixtures: tiny real models built once per cache, settings and a loaded pipeline."""
+"""Shared fixtures (tiny real models, settings, a loaded pipeline, a live server) and, in CI, skips as failures.
+
+Helper functions live in tests/helpers.py.
+"""
 
 from __future__ import annotations
 
-import sys
 from pathlib import Path
 
 import pytest
 
-sys.path.insert(0, str(Path(__file__).resolve().parent))
-import tinymodels  # noqa: E402
-
-from summarizer.config import Settings  # noqa: E402
-from summarizer.service import Pipeline  # noqa: E402
-
-SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "ar-news-ain-al-asad.txt"
+import helpers
+import tinymodels
+from summarizer.config import Settings
+from summarizer.service import Pipeline
 
 
 @pytest.fixture(scope="session")
@@ -43,71 +42,41 @@ def pipeline(settings) -> Pipeline:
 
 
 @pytest.fixture(scope="session")
-def sample_text() -> str:
-    """The real Arabic news article from ../shared/samples."""
-    if not SAMPLE.exists():
-        pytest.skip(f"{SAMPLE} is not there")
-    return SAMPLE.read_text(encoding="utf-8")
+def article_text() -> str:
+    """Our own Arabic news-style article (tests/data/article_ar.txt): headline, captions, quotes, a list."""
+    return helpers.article_text()
 
 
-def free_port() -> int:
-    """A free TCP port on the loopback interface."""
-    import socket
-
-    with socket.socket() as sock:
-        sock.bind(("127.0.0.1", 0))
-        return sock.getsockname()[1]
-
-
-def start_gunicorn(settings, log_name: str, **env_overrides):
-    """Start gunicorn serving wsgi:app on a free loopback port; returns (process, url, log file) once ready."""
-    import os
-    import subprocess
-    import time
-    import urllib.request
-
-    root = Path(__file__).resolve().parents[1]
-    port = free_port()
-    env = dict(
-        os.environ,
-        SUMMARIZER_BIND=f"127.0.0.1:{port}",
-        SUMMARIZER_TRANSLATION_MODEL=settings.translation_model,
-        SUMMARIZER_RATE_LIMIT="",
-        SUMMARIZER_SUMMARIZATION_MODEL=settings.summarization_model,
-        SUMMARIZER_THREADS="1",
-        **env_overrides,
-    )
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    (root / "artifacts").mkdir(exist_ok=True)
-    log = open(root / "artifacts" / log_name, "w")
-    proc = subprocess.Popen(
-        [str(gunicorn), "-c", "python:summarizer.gunicorn_conf", "wsgi:app"],
-        cwd=root,
-        env=env,
-        stdout=log,
-        stderr=subprocess.STDOUT,
-    )
-    url = f"http://127.0.0.1:{port}"
-    deadline = time.monotonic() + 60
-    while True:
-        try:
-            with urllib.request.urlopen(url + "/readyz", timeout=2) as response:
-                if response.status == 200:
-                    break
-        except OSError:
-            pass
-        if proc.poll() is not None or time.monotonic() > deadline:
-            proc.kill()
-            raise RuntimeError(f"gunicorn did not become ready; see {log.name}")
-        time.sleep(0.2)
-    return proc, url, log
+@pytest.fixture(scope="session")
+def sample_text(article_text) -> str:
+    """The same article under its older name (tests/test_ct2.py and tests/test_vocab.py use it)."""
+    return article_text
 
 
 @pytest.fixture(scope="session")
 def live_server(settings):
     """The real service: gunicorn serving wsgi:app on a loopback port, on the tiny models."""
-    proc, url, log = start_gunicorn(settings, "gunicorn.log")
+    proc, url, _ = helpers.start_gunicorn(settings, "gunicorn.log")
     yield url
     proc.terminate()
     proc.wait(timeout=30)
-    log.close()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_runtest_makereport(item, call):
+    """In CI a skipped test is a failed test: a lost browser or server must not pass silently."""
+    report = yield
+    if report.skipped and helpers.in_ci() and not hasattr(report, "wasxfail"):
+        report.outcome = "failed"
+        report.longrepr = helpers.skip_as_failure(report.longrepr)
+    return report
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_make_collect_report(collector):
+    """In CI a module skipped at collection is a failure too."""
+    report = yield
+    if report.skipped and helpers.in_ci():
+        report.outcome = "failed"
+        report.longrepr = helpers.skip_as_failure(report.longrepr)
+    return report

@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import require
 from tinymodels import PAIRS
 
 CHROMIUM = os.environ.get("CHROMIUM", shutil.which("chromium") or "/usr/bin/chromium")
@@ -20,13 +21,10 @@ FLAGS = [
     "--disable-sync",
 ]
 
-pytestmark = pytest.mark.skipif(
-    not Path(CHROMIUM).exists(), reason="Chromium is not installed (apt-get install chromium; .ci/setup-test does it)"
-)
-
 
 @pytest.fixture(scope="module")
 def browser():
+    require(Path(CHROMIUM).exists(), f"Chromium is not installed at {CHROMIUM} (apt-get install chromium)")
     from playwright.sync_api import sync_playwright
 
     ARTIFACTS.mkdir(parents=True, exist_ok=True)
@@ -53,20 +51,22 @@ def submit(page, live_server, text, sentences="3"):
     page.wait_for_selector("#result .detected, #result .error", timeout=120_000)
 
 
-def test_sample_article(page, live_server, sample_text):
-    submit(page, live_server, sample_text)
+def test_article(page, live_server, article_text):
+    submit(page, live_server, article_text)
     assert "Arabic" in page.inner_text("#detected")
     rows = page.locator(".alignment tbody tr")
-    assert rows.count() == 13
+    assert rows.count() == 21  # one row a sentence (tests/test_segment.py checks the boundaries)
     first = rows.nth(0).locator("td")
-    assert first.nth(1).inner_text() == "الجيش الأمريكي يعلن إصابة 8 من قواته بالعراق في هجوم بصاروخ باليستي"
+    assert first.nth(1).inner_text() == article_text.splitlines()[0]  # the headline
     assert first.nth(1).get_attribute("dir") == "rtl"
-    assert all(rows.nth(i).locator("td").nth(0).inner_text().strip() for i in range(13))
-    assert page.inner_text("#summary-ar").startswith("الجيش الأمريكي يعلن")
+    assert all(rows.nth(i).locator("td").nth(0).inner_text().strip() for i in range(21))
+    assert page.inner_text("#summary-ar").startswith("افتتاح أكبر محطة لتحلية مياه البحر")
     assert page.inner_text("#summary-en").strip()
-    assert page.locator(".alignment tr.in-summary").count() == 3
-    assert page.input_value("#text") == sample_text  # the text stays in the form
-    page.screenshot(path=str(ARTIFACTS / f"sample-{'js' if page.js else 'nojs'}.png"), full_page=True)
+    # The headline and the two lead sentences, not the photo captions (rows 1 and 2).
+    classes = [(rows.nth(i).get_attribute("class") or "").split() for i in range(21)]
+    assert [i for i, names in enumerate(classes) if "in-summary" in names] == [0, 3, 4]
+    assert page.input_value("#text") == article_text  # the text stays in the form
+    page.screenshot(path=str(ARTIFACTS / f"article-{'js' if page.js else 'nojs'}.png"), full_page=True)
 
 
 def test_known_sentences_show_exact_translation(page, live_server):

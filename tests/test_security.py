@@ -168,14 +168,11 @@ def test_metrics(settings, pipeline):
 @pytest.fixture
 def redis_url(tmp_path):
     import shutil
-    import socket
-    import time
 
-    from conftest import free_port
+    from helpers import accepts_connections, free_port, require, wait_until
 
     server = shutil.which("redis-server")
-    if server is None:
-        pytest.skip("redis-server is not installed (apt-get install redis-server; .ci/setup-test does it)")
+    require(server is not None, "redis-server is not installed (apt-get install redis-server)")
     port = free_port()
     proc = subprocess.Popen(
         [
@@ -194,12 +191,7 @@ def redis_url(tmp_path):
         stdout=subprocess.DEVNULL,
         stderr=subprocess.DEVNULL,
     )
-    for _ in range(100):
-        try:
-            socket.create_connection(("127.0.0.1", port), timeout=0.1).close()
-            break
-        except OSError:
-            time.sleep(0.05)
+    wait_until(lambda: accepts_connections(port), 10, f"redis-server listening on port {port}")
     yield f"redis://127.0.0.1:{port}"
     proc.terminate()
     proc.wait(timeout=10)

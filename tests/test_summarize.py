@@ -30,9 +30,12 @@ def test_near_duplicates_are_not_both_kept():
     assert ExtractiveSummarizer().select(sentences, "en", 2) == [0, 2]
 
 
-def test_sample_article_keeps_headline_and_skips_captions(sample_text):
+def test_article_keeps_headline_and_lead_and_skips_captions(article_text):
     from summarizer.segment import split_paragraphs
 
-    sentences = [s for p in split_paragraphs(sample_text) for s in p.sentences]
-    # first-k would take the headline and the two photo-caption lines (1, 2)
+    sentences = [s for p in split_paragraphs(article_text) for s in p.sentences]
+    assert sentences[1].startswith("صورة عامة") and sentences[2].startswith("عمال يفحصون")  # the photo captions
+    # first-k would take the headline and the two photo-caption lines (1, 2); the list and source line lose too
     assert ExtractiveSummarizer().select(sentences, "ar", 3) == [0, 3, 4]
+    chosen = ExtractiveSummarizer().select(sentences, "ar", 6)
+    assert 0 in chosen and not {1, 2, 7, 20} & set(chosen)
