@@ -14,7 +14,7 @@ def create_app(settings: Settings | None = None, pipeline=None):
     """
     from flask import Flask
 
-    from . import api, errors_http, health, observability, security, web
+    from . import api, errors_http, health, jobs_api, observability, security, web
     from .service import Pipeline
 
     settings = settings or Settings.from_env()
@@ -28,6 +28,7 @@ def create_app(settings: Settings | None = None, pipeline=None):
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(web.bp)
+    jobs_api.init_app(app, settings, app.extensions["summarizer.pipeline"])
     errors_http.init_app(app)
     observability.init_app(app, log_text=settings.log_text)
     security.init_app(app, settings)

@@ -72,6 +72,21 @@ class Settings:
     log_level: str = "INFO"
     log_text: bool = False
 
+    # Jobs and shared state. With a Redis URL, jobs run on Celery workers (`python -m summarizer worker`) and rate
+    # limits use Redis; without one, jobs run in the web process (lost at a restart).
+    redis_url: str = ""
+    max_job_texts: int = 1000
+    job_ttl_s: int = 86_400
+    # A job text may run this long on a worker; the broker redelivers a text whose worker vanished after the
+    # visibility timeout, which must be longer.
+    job_time_limit_s: int = 300
+    job_visibility_timeout_s: int = 360
+    # In-process jobs (no Redis): at most this many texts waiting.
+    max_local_job_texts: int = 10_000
+    # Callbacks go only to these hosts (comma-separated host or host:port), signed with HMAC-SHA256 of this secret.
+    callback_hosts: str = ""
+    callback_secret: str = ""
+
     # Serving (gunicorn): one worker holds one copy of the models; threads share it.
     bind: str = "127.0.0.1:8000"
     workers: int = 1
