@@ -44,6 +44,8 @@ class Settings:
     max_queued_sentences: int = 2000
     request_timeout_s: float = 120.0
     translation_cache_size: int = 20_000
+    # With SUMMARIZER_REDIS_URL, translations are shared through Redis for this long.
+    translation_cache_ttl_s: int = 7 * 86_400
     # CPU threads for the model inside one worker (0 = all cores; the queue runs one batch at a time).
     threads: int = 0
 

@@ -75,8 +75,8 @@ def start_gunicorn(settings, log_name: str, **env_overrides):
         SUMMARIZER_RATE_LIMIT="",
         SUMMARIZER_SUMMARIZATION_MODEL=settings.summarization_model,
         SUMMARIZER_THREADS="1",
-        **env_overrides,
     )
+    env.update(env_overrides)
     gunicorn = Path(sys.executable).with_name("gunicorn")
     (root / "artifacts").mkdir(exist_ok=True)
     log = open(root / "artifacts" / log_name, "w")

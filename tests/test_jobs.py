@@ -368,3 +368,32 @@ def test_a_worker_killed_mid_text_loses_nothing_and_duplicates_nothing(settings,
         assert int(client.hget("summarizer:jobs:stats", "redelivered")) >= 1
     finally:
         replacement.stop()
+
+
+def test_two_replicas_share_one_rate_limit_and_one_translation_cache(settings, redis_url):
+    started = [
+        start_gunicorn(
+            settings,
+            f"gunicorn-shared-{i}.log",
+            SUMMARIZER_REDIS_URL=redis_url,
+            SUMMARIZER_LOAD_ABSTRACTIVE="false",
+            SUMMARIZER_RATE_LIMIT="3 per minute",
+        )
+        for i in range(2)
+    ]
+    (_, first, _), (_, second, _) = started
+    try:
+        status, through_first, _ = http("POST", f"{first}/api/v1/translate", {"text": SOURCES[0]})
+        assert status == 200 and through_first["translation"] == EXPECTED[0]
+        cache = lambda url: http("GET", f"{url}/api/v1/models")[1]["models"][0]["cache"]  # noqa: E731
+        assert cache(second)["shared_hits"] == 0
+        status, through_second, _ = http("POST", f"{second}/api/v1/translate", {"text": SOURCES[0]})
+        assert status == 200 and through_second["translation"] == EXPECTED[0]
+        assert cache(second)["shared_hits"] == 1  # translated by the first replica, served to the second
+        statuses = [http("POST", f"{url}/api/v1/detect", {"text": "hello"})[0] for url in (first, second) * 2]
+        assert statuses == [200, 200, 200, 429]  # one limit (3 per minute per client) across both replicas
+    finally:
+        for proc, _, log in started:
+            proc.terminate()
+            proc.wait(timeout=30)
+            log.close()
