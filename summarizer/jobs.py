@@ -205,6 +205,7 @@ class MemoryJobStore:
                 "attempts": {},
                 "cancelled": False,
                 "finished": False,
+                "created": time.monotonic(),
                 "expires": time.monotonic() + self.ttl_s,
             }
         return job_id
@@ -277,6 +278,21 @@ class MemoryJobStore:
                 return False
             job["finished"] = True
             return True
+
+    def stats(self) -> dict:
+        """Counters of this process's jobs, and the age of the oldest job whose texts have not started."""
+        with self._lock:
+            jobs = list(self._jobs.values())
+        results = [r for job in jobs for r in job["results"].values()]
+        waiting = [j for j in jobs if not j["attempts"] and not j["cancelled"] and len(j["results"]) < j["spec"].total]
+        return {
+            "done": sum("result" in r for r in results),
+            "failed": sum("error" in r for r in results),
+            "redelivered": 0,
+            "queued_jobs": len(waiting),
+            "oldest_queued_age_s": max((time.monotonic() - j["created"] for j in waiting), default=0.0),
+            "queued_texts": self.pending_texts(),
+        }
 
     def pending_texts(self) -> int:
         """Texts without a result in unfinished, uncancelled jobs."""

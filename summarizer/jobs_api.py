@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import asdict
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
@@ -11,6 +12,7 @@ from .inputs import parse_request, read_body
 from .jobs import TASKS, JobSpec, LocalRunner, MemoryJobStore, check_callback_url, status_of
 
 bp = Blueprint("jobs", __name__)
+log = logging.getLogger(__name__)
 
 
 class JobNotFound(SummarizerError):
@@ -39,6 +41,32 @@ def init_app(app: Flask, settings, pipeline) -> None:
         runner = LocalRunner(store, pipeline, settings.max_local_job_texts, settings.callback_secret)
     app.extensions["summarizer.jobs"] = (store, runner)
     app.register_blueprint(bp, url_prefix="/api/v1/jobs")
+
+
+class JobsCollector:
+    """Scrape-time job metrics from the job store (in Redis mode: what every worker recorded)."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def collect(self):
+        """Texts done, failed and redelivered; jobs and texts waiting; the age of the oldest waiting job."""
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        try:
+            stats = self.store.stats()
+        except Exception as exc:  # Redis unreachable: no job metrics this scrape, never a failed scrape
+            log.warning("job metrics unavailable: %s", exc)
+            return
+        for name in ("done", "failed", "redelivered"):
+            yield CounterMetricFamily(f"summarizer_job_texts_{name}", f"Job texts {name}", value=stats[name])
+        yield GaugeMetricFamily("summarizer_jobs_queued", "Jobs none of whose texts has started", stats["queued_jobs"])
+        yield GaugeMetricFamily("summarizer_job_texts_queued", "Job texts waiting", value=stats["queued_texts"])
+        yield GaugeMetricFamily(
+            "summarizer_job_oldest_queued_age_seconds",
+            "Age of the oldest job none of whose texts has started",
+            value=stats["oldest_queued_age_s"],
+        )
 
 
 def _jobs():

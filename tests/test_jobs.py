@@ -365,7 +365,12 @@ def test_a_worker_killed_mid_text_loses_nothing_and_duplicates_nothing(settings,
         assert job["status"] == "done" and job["done"] == len(texts)
         assert [r["index"] for r in job["results"]] == list(range(len(texts)))
         assert translations(job) == [tinymodels.ARTICLE_TRANSLATION] * len(texts)
-        assert int(client.hget("summarizer:jobs:stats", "redelivered")) >= 1
+        redelivered = int(client.hget("summarizer:jobs:stats", "redelivered"))
+        assert redelivered >= 1
+        with urllib.request.urlopen(f"{first}/metrics", timeout=10) as response:
+            metrics = response.read().decode()
+        assert f"summarizer_job_texts_done_total {float(len(texts))}" in metrics
+        assert f"summarizer_job_texts_redelivered_total {float(redelivered)}" in metrics
     finally:
         replacement.stop()
 
