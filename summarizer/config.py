@@ -79,10 +79,12 @@ class Settings:
     redis_url: str = ""
     max_job_texts: int = 1000
     job_ttl_s: int = 86_400
-    # A job text may run this long on a worker; the broker redelivers a text whose worker vanished after the
+    # A job task (one text or a chunk) may run this long on a worker; the broker redelivers a text whose worker vanished after the
     # visibility timeout, which must be longer.
-    job_time_limit_s: int = 300
-    job_visibility_timeout_s: int = 360
+    job_time_limit_s: int = 600
+    job_visibility_timeout_s: int = 900
+    # A large job's texts go to workers in chunks of up to this many (one task each); small jobs text by text.
+    job_chunk_texts: int = 8
     # In-process jobs (no Redis): at most this many texts waiting.
     max_local_job_texts: int = 10_000
     # Callbacks go only to these hosts (comma-separated host or host:port), signed with HMAC-SHA256 of this secret.

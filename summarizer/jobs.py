@@ -23,7 +23,7 @@ from dataclasses import dataclass
 from typing import Any, Protocol
 from urllib.parse import urlsplit
 
-from .errors import InvalidInput, Overloaded, SummarizerError
+from .errors import DeadlineExceeded, InvalidInput, Overloaded, SummarizerError
 
 log = logging.getLogger(__name__)
 
@@ -56,6 +56,8 @@ class JobStore(Protocol):
     def put_result(self, job_id: str, index: int, outcome: dict) -> bool: ...
 
     def attempt(self, job_id: str, index: int) -> int: ...
+
+    def claim(self, job_id: str, index: int) -> tuple[JobSpec | None, str | None, str]: ...
 
     def started(self, job_id: str) -> int: ...
 
@@ -93,26 +95,27 @@ def status_of(store: JobStore, job_id: str, spec: JobSpec) -> dict:
     }
 
 
-def run_item(store: JobStore, pipeline, job_id: str, index: int) -> str:
+def run_item(store: JobStore, pipeline, job_id: str, index: int, timeouts: tuple = ()) -> str:
     """Work on one text of a job, once: skipped when cancelled or already done; its error is its own result.
 
+    `timeouts` are the exception types that mean the text ran out of time (recorded as a 504 for that text).
     Returns what happened: "done", "skipped" or "cancelled".
     """
-    spec = store.spec(job_id)
-    if spec is None:
-        return "skipped"  # expired or unknown
-    if index in store.results(job_id):
-        return "skipped"  # a redelivery of a finished text
-    if store.cancelled(job_id):
-        return "cancelled"
-    store.attempt(job_id, index)
-    text = store.text(job_id, index)
-    outcome = run_text(pipeline, spec, text)
-    store.put_result(job_id, index, outcome)
+    spec, text, state = store.claim(job_id, index)
+    if spec is None or state != "run":
+        return state
+    store.put_result(job_id, index, run_text(pipeline, spec, text, timeouts))
     return "done"
 
 
-def run_text(pipeline, spec: JobSpec, text: Any) -> dict:
+def chunks(indexes: list[int], max_size: int) -> list[list[int]]:
+    """Indexes in chunks of at most max_size, at least 16 chunks when there are enough texts (so that many
+    workers share a job while a large job pays the per-task cost once per chunk)."""
+    size = max(1, min(max_size, len(indexes) // 16))
+    return [indexes[i : i + size] for i in range(0, len(indexes), size)]
+
+
+def run_text(pipeline, spec: JobSpec, text: Any, timeouts: tuple = ()) -> dict:
     """{"result": ...} or {"error": ...}: one text through the pipeline, as the synchronous batch API shows it."""
     from .service import Options
 
@@ -122,6 +125,9 @@ def run_text(pipeline, spec: JobSpec, text: Any) -> dict:
         return {"result": call(text, options).to_dict()}
     except SummarizerError as exc:
         return {"error": {**exc.to_dict(), "status": exc.status}}
+    except timeouts:
+        error = DeadlineExceeded("The text took longer than the job time limit (SUMMARIZER_JOB_TIME_LIMIT_S)")
+        return {"error": {**error.to_dict(), "status": error.status}}
     except Exception:  # a fault in one text is that text's error, never the job's
         log.exception("job text failed")
         return {"error": {"code": "internal_error", "message": "Internal error; it has been logged", "status": 500}}
@@ -250,6 +256,18 @@ class MemoryJobStore:
                 return 0
             job["attempts"][index] = job["attempts"].get(index, 0) + 1
             return job["attempts"][index]
+
+    def claim(self, job_id: str, index: int) -> tuple[JobSpec | None, str | None, str]:
+        """(spec, text, "run") counting a start of work on the text, or (spec, None, why not): "skipped" when
+        unknown, expired or already done, "cancelled" when the job was cancelled."""
+        with self._lock:
+            job = self._job(job_id)
+            if job is None or index in job["results"]:
+                return (job["spec"] if job else None), None, "skipped"
+            if job["cancelled"]:
+                return job["spec"], None, "cancelled"
+            job["attempts"][index] = job["attempts"].get(index, 0) + 1
+            return job["spec"], job["texts"][index], "run"
 
     def started(self, job_id: str) -> int:
         """Texts whose work has started."""

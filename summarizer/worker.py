@@ -1,6 +1,6 @@
 """Jobs on Celery and Redis: the shared job store, the tasks, and `python -m summarizer worker`.
 
-Each text of a job is one Celery task. A worker process loads the models once and runs the same pipeline code
+Each text of a job, or a small chunk of a large job's texts, is one Celery task. A worker process loads the models once and runs the same pipeline code
 as the web layer. Nothing is lost when a worker dies at any moment: tasks are acknowledged only after they ran
 (`acks_late`), a task whose worker process died is handed back (`reject_on_worker_lost`), and a message whose
 whole worker vanished is redelivered by the broker after the visibility timeout, which is longer than the
@@ -14,7 +14,7 @@ import logging
 import time
 
 from .config import Settings
-from .jobs import JobSpec, new_job_id, post_callback, run_item, status_of
+from .jobs import JobSpec, chunks, new_job_id, post_callback, run_item, status_of
 
 log = logging.getLogger(__name__)
 
@@ -86,6 +86,23 @@ class RedisJobStore:
             self.redis.hincrby(STATS, "redelivered", 1)
         return count
 
+    def claim(self, job_id: str, index: int) -> tuple[JobSpec | None, str | None, str]:
+        """(spec, text, "run") counting a start of work on the text, or (spec, None, why not): "skipped" when
+        unknown, expired or already done, "cancelled" when the job was cancelled. One round trip to look."""
+        pipe = self.redis.pipeline(transaction=False)
+        pipe.get(self._key(job_id, "spec"))
+        pipe.hexists(self._key(job_id, "results"), str(index))
+        pipe.exists(self._key(job_id, "cancelled"))
+        pipe.lindex(self._key(job_id, "texts"), index)
+        raw, done, cancelled, text = pipe.execute()
+        spec = JobSpec(**json.loads(raw)) if raw else None
+        if spec is None or done:
+            return spec, None, "skipped"
+        if cancelled:
+            return spec, None, "cancelled"
+        self.attempt(job_id, index)
+        return spec, text.decode("utf-8"), "run"
+
     def started(self, job_id: str) -> int:
         """Texts whose work has started."""
         return int(self.redis.hlen(self._key(job_id, "attempts")))
@@ -99,9 +116,9 @@ class RedisJobStore:
         """Whether the job was cancelled."""
         return bool(self.redis.exists(self._key(job_id, "cancelled")))
 
-    def claim_finish(self, job_id: str) -> bool:
+    def claim_finish(self, job_id: str, spec: JobSpec | None = None) -> bool:
         """True for exactly one caller once the job is complete (who then sends the callback)."""
-        spec = self.spec(job_id)
+        spec = spec or self.spec(job_id)
         if spec is None or self.redis.hlen(self._key(job_id, "results")) < spec.total:
             return False
         return bool(self.redis.set(self._key(job_id, "finished"), "1", nx=True, ex=self.ttl_s))
@@ -169,15 +186,17 @@ def make_celery(settings: Settings):
             state["pipeline"] = Pipeline.load(settings)
         return state["pipeline"]
 
-    @app.task(name="summarizer.run_text")
-    def run_text_task(job_id: str, index: int) -> str:
+    from celery.exceptions import SoftTimeLimitExceeded
+
+    @app.task(name="summarizer.run_texts")
+    def run_texts(job_id: str, indexes: list[int]) -> list[str]:
         store = resources()
-        outcome = run_item(store, pipeline(), job_id, index)
+        outcomes = [run_item(store, pipeline(), job_id, i, timeouts=(SoftTimeLimitExceeded,)) for i in indexes]
         if store.claim_finish(job_id):
             spec = store.spec(job_id)
             if spec is not None and spec.callback_url:
                 send_callback.delay(job_id)
-        return outcome
+        return outcomes
 
     @app.task(
         name="summarizer.send_callback",
@@ -208,17 +227,18 @@ class CeleryDispatcher:
 
     def __init__(self, settings: Settings):
         self.celery = make_celery(settings)
+        self.chunk_size = settings.job_chunk_texts
         self.store = RedisJobStore(redis_client(settings.redis_url), settings.job_ttl_s)
 
     def admit(self, count: int) -> None:
         """Workers scale out: nothing is bounded here but the request's own limits."""
 
     def enqueue(self, job_id: str, indexes: list[int]) -> None:
-        """One task per text, sent over one connection."""
-        task = self.celery.tasks["summarizer.run_text"]
+        """One task per text or per small chunk of texts, sent over one connection."""
+        task = self.celery.tasks["summarizer.run_texts"]
         with self.celery.producer_or_acquire() as producer:
-            for index in indexes:
-                task.apply_async((job_id, index), producer=producer)
+            for chunk in chunks(indexes, self.chunk_size):
+                task.apply_async((job_id, chunk), producer=producer)
         if not indexes and self.store.claim_finish(job_id):
             spec = self.store.spec(job_id)
             if spec is not None and spec.callback_url:
