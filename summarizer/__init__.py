@@ -14,7 +14,7 @@ def create_app(settings: Settings | None = None, pipeline=None):
     """
     from flask import Flask
 
-    from . import api, errors_http, health, libretranslate, observability, security, web
+    from . import api, errors_http, health, jobs_api, libretranslate, observability, security, web
     from .service import Pipeline
 
     settings = settings or Settings.from_env()
@@ -30,6 +30,7 @@ def create_app(settings: Settings | None = None, pipeline=None):
     app.register_blueprint(web.bp)
     if settings.libretranslate_api:
         app.register_blueprint(libretranslate.bp)
+    jobs_api.init_app(app, settings, app.extensions["summarizer.pipeline"])
     errors_http.init_app(app)
     observability.init_app(app, log_text=settings.log_text)
     security.init_app(app, settings)

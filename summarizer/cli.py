@@ -45,6 +45,9 @@ def main(argv: list[str] | None = None) -> int:
     serve = commands.add_parser("serve", help="pull missing default models if the hub is reachable, then run gunicorn")
     serve.add_argument("--no-pull", action="store_true", help="serve what is in models/ without trying to pull")
 
+    worker = commands.add_parser("worker", help="a Celery worker for jobs, on SUMMARIZER_REDIS_URL")
+    worker.add_argument("--concurrency", type=int, default=1, help="worker processes (each loads the models once)")
+
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
     settings = Settings.from_env()
@@ -53,6 +56,10 @@ def main(argv: list[str] | None = None) -> int:
             return _summarize(args, settings)
         if args.command == "serve":
             return _serve(args, settings)
+        if args.command == "worker":
+            from .worker import run_worker
+
+            return run_worker(settings, args.concurrency)
         if args.command == "keys":
             return _keys(args, settings)
         return _models(args, settings)

@@ -44,6 +44,8 @@ class Settings:
     max_queued_sentences: int = 2000
     request_timeout_s: float = 120.0
     translation_cache_size: int = 20_000
+    # With SUMMARIZER_REDIS_URL, translations are shared through Redis for this long.
+    translation_cache_ttl_s: int = 7 * 86_400
     # CPU threads for the model inside one worker (0 = all cores; the queue runs one batch at a time).
     threads: int = 0
 
@@ -72,6 +74,23 @@ class Settings:
     # Logs: JSON lines; the submitted text is never logged unless log_text is on.
     log_level: str = "INFO"
     log_text: bool = False
+
+    # Jobs and shared state. With a Redis URL, jobs run on Celery workers (`python -m summarizer worker`) and rate
+    # limits use Redis; without one, jobs run in the web process (lost at a restart).
+    redis_url: str = ""
+    max_job_texts: int = 1000
+    job_ttl_s: int = 86_400
+    # A job task (one text or a chunk) may run this long on a worker; the broker redelivers a text whose worker vanished after the
+    # visibility timeout, which must be longer.
+    job_time_limit_s: int = 600
+    job_visibility_timeout_s: int = 900
+    # A large job's texts go to workers in chunks of up to this many (one task each); small jobs text by text.
+    job_chunk_texts: int = 8
+    # In-process jobs (no Redis): at most this many texts waiting.
+    max_local_job_texts: int = 10_000
+    # Callbacks go only to these hosts (comma-separated host or host:port), signed with HMAC-SHA256 of this secret.
+    callback_hosts: str = ""
+    callback_secret: str = ""
 
     # Serving (gunicorn): one worker holds one copy of the models; threads share it.
     bind: str = "127.0.0.1:8000"

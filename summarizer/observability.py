@@ -93,6 +93,10 @@ def init_app(app: Flask, log_text: bool = False) -> None:
         buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
     )
     registry.register(PipelineCollector(app.extensions["summarizer.pipeline"]))
+    if "summarizer.jobs" in app.extensions:
+        from .jobs_api import JobsCollector
+
+        registry.register(JobsCollector(app.extensions["summarizer.jobs"][0]))
     app.extensions["summarizer.metrics"] = registry
 
     @app.before_request

@@ -125,11 +125,13 @@ def init_app(app: Flask, settings) -> None:
         limiter = Limiter(
             client_identity,
             app=app,
-            storage_uri=settings.rate_limit_storage,
+            storage_uri=settings.redis_url
+            if settings.redis_url and settings.rate_limit_storage == "memory://"
+            else settings.rate_limit_storage,
             headers_enabled=True,
             strategy="fixed-window",
         )
-        for name in ("api.summarize", "api.translate", "api.detect", "libretranslate.translate", "libretranslate.detect"):
+        for name in ("api.summarize", "api.translate", "api.detect", "jobs.submit", "libretranslate.translate", "libretranslate.detect"):
             if name in app.view_functions:  # the LibreTranslate routes may be switched off
                 app.view_functions[name] = limiter.limit(settings.rate_limit)(app.view_functions[name])
         app.extensions["summarizer.limiter"] = limiter

@@ -135,6 +135,10 @@ class Pipeline:
                 f"The translation model '{settings.translation_model}' failed to load: {exc}",
                 model=settings.translation_model,
             )
+        if translator is not None:
+            from .sharedcache import attach
+
+            attach(translator, settings, store)
         if settings.load_abstractive or settings.summarizer == "abstractive":
             try:
                 path = store.resolve(settings.summarization_model, role="summarization")

@@ -80,3 +80,12 @@ def pytest_make_collect_report(collector):
         report.outcome = "failed"
         report.longrepr = helpers.skip_as_failure(report.longrepr)
     return report
+
+
+@pytest.fixture
+def redis_url(tmp_path):
+    """A real redis-server of this test's own."""
+    proc, url = helpers.start_redis(tmp_path)
+    yield url
+    proc.terminate()
+    proc.wait(timeout=10)

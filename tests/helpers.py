@@ -73,6 +73,22 @@ def accepts_connections(port: int) -> bool:
     return True
 
 
+def start_redis(folder: Path) -> tuple[subprocess.Popen, str]:
+    """A real redis-server on a free loopback port, keeping nothing on disk; (process, redis:// URL) once it listens."""
+    import shutil
+
+    server = shutil.which("redis-server")
+    require(server is not None, "redis-server is not installed (apt-get install redis-server)")
+    port = free_port()
+    proc = subprocess.Popen(
+        [server, "--port", str(port), "--bind", "127.0.0.1", "--save", "", "--appendonly", "no", "--dir", str(folder)],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.DEVNULL,
+    )
+    wait_until(lambda: accepts_connections(port), 10, f"redis-server listening on port {port}")
+    return proc, f"redis://127.0.0.1:{port}/0"
+
+
 def start_gunicorn(settings, log_name: str, **env_overrides: str) -> tuple[subprocess.Popen, str, Path]:
     """Start gunicorn serving wsgi:app on a free loopback port; returns (process, url, log path) once ready."""
     port = free_port()
@@ -83,8 +99,8 @@ def start_gunicorn(settings, log_name: str, **env_overrides: str) -> tuple[subpr
         SUMMARIZER_RATE_LIMIT="",
         SUMMARIZER_SUMMARIZATION_MODEL=settings.summarization_model,
         SUMMARIZER_THREADS="1",
-        **env_overrides,
     )
+    env.update(env_overrides)  # may replace the defaults above (a rate limit, say)
     gunicorn = Path(sys.executable).with_name("gunicorn")
     ARTIFACTS.mkdir(exist_ok=True)
     log = ARTIFACTS / log_name

@@ -1,0 +1,133 @@
+"""The jobs API under /api/v1/jobs: submit many texts, read the results later, cancel."""
+
+from __future__ import annotations
+
+import logging
+from dataclasses import asdict
+
+from flask import Blueprint, Flask, current_app, g, jsonify, request
+
+from .errors import InvalidInput, SummarizerError
+from .inputs import parse_request, read_body
+from .jobs import TASKS, JobSpec, LocalRunner, MemoryJobStore, check_callback_url, status_of
+
+bp = Blueprint("jobs", __name__)
+log = logging.getLogger(__name__)
+
+
+class JobNotFound(SummarizerError):
+    """No job by that id (unknown, expired, or another key's)."""
+
+    status = 404
+    code = "not_found"
+
+
+class JobFinished(SummarizerError):
+    """A finished job cannot be cancelled."""
+
+    status = 409
+    code = "conflict"
+
+
+def init_app(app: Flask, settings, pipeline) -> None:
+    """The job store and runner: Celery on Redis when SUMMARIZER_REDIS_URL is set, in-process otherwise."""
+    if settings.redis_url:
+        from .worker import CeleryDispatcher
+
+        runner = CeleryDispatcher(settings)
+        store = runner.store
+    else:
+        store = MemoryJobStore(settings.job_ttl_s)
+        runner = LocalRunner(store, pipeline, settings.max_local_job_texts, settings.callback_secret)
+    app.extensions["summarizer.jobs"] = (store, runner)
+    app.register_blueprint(bp, url_prefix="/api/v1/jobs")
+
+
+class JobsCollector:
+    """Scrape-time job metrics from the job store (in Redis mode: what every worker recorded)."""
+
+    def __init__(self, store):
+        self.store = store
+
+    def collect(self):
+        """Texts done, failed and redelivered; jobs and texts waiting; the age of the oldest waiting job."""
+        from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+
+        try:
+            stats = self.store.stats()
+        except Exception as exc:  # Redis unreachable: no job metrics this scrape, never a failed scrape
+            log.warning("job metrics unavailable: %s", exc)
+            return
+        for name in ("done", "failed", "redelivered"):
+            yield CounterMetricFamily(f"summarizer_job_texts_{name}", f"Job texts {name}", value=stats[name])
+        yield GaugeMetricFamily("summarizer_jobs_queued", "Jobs none of whose texts has started", stats["queued_jobs"])
+        yield GaugeMetricFamily("summarizer_job_texts_queued", "Job texts waiting", value=stats["queued_texts"])
+        yield GaugeMetricFamily(
+            "summarizer_job_oldest_queued_age_seconds",
+            "Age of the oldest job none of whose texts has started",
+            value=stats["oldest_queued_age_s"],
+        )
+
+
+def _jobs():
+    return current_app.extensions["summarizer.jobs"]
+
+
+@bp.post("")
+def submit():
+    """Queue a job of one or many texts; 202 with its id and a Location to poll."""
+    settings = current_app.extensions["summarizer.settings"]
+    pipeline = current_app.extensions["summarizer.pipeline"]
+    body = read_body(request, settings)
+    task = body.pop("task", "summarize")
+    if task not in TASKS:
+        raise InvalidInput(f"'task' must be one of {list(TASKS)}, not {task!r}", field="task")
+    callback = body.pop("callback_url", None)
+    if callback is not None:
+        hosts = [h.strip().lower() for h in settings.callback_hosts.split(",") if h.strip()]
+        callback = check_callback_url(callback, hosts if settings.callback_secret else [])
+    texts, options, _ = parse_request(body, settings.replace(max_texts=settings.max_job_texts))
+    ready: dict[int, dict] = {}
+    for index, text in enumerate(texts):
+        try:
+            pipeline.check_text(text)
+        except SummarizerError as exc:
+            ready[index] = {"error": {**exc.to_dict(), "status": exc.status}}
+    stored = [t if i not in ready else "" for i, t in enumerate(texts)]
+    spec = JobSpec(task, asdict(options), len(texts), g.get("api_key_name"), callback)
+    store, runner = _jobs()
+    runner.admit(len(texts) - len(ready))
+    job_id = store.create(spec, stored, ready)
+    runner.enqueue(job_id, [i for i in range(len(texts)) if i not in ready])
+    response = jsonify({"id": job_id, "status": "queued", "total": len(texts)})
+    response.status_code = 202
+    response.headers["Location"] = f"/api/v1/jobs/{job_id}"
+    return response
+
+
+def _owned(job_id: str) -> JobSpec:
+    store, _ = _jobs()
+    spec = store.spec(job_id)
+    if spec is None or spec.owner != g.get("api_key_name"):
+        raise JobNotFound(f"No job {job_id!r}: unknown, expired, or created with another key")
+    return spec
+
+
+@bp.get("/<job_id>")
+def read(job_id: str):
+    """The job's status and the results finished so far."""
+    spec = _owned(job_id)
+    store, _ = _jobs()
+    return jsonify(status_of(store, job_id, spec))
+
+
+@bp.delete("/<job_id>")
+def cancel(job_id: str):
+    """Cancel the texts that have not started; 409 when the job is already finished."""
+    spec = _owned(job_id)
+    store, _ = _jobs()
+    state = status_of(store, job_id, spec)
+    if state["status"] in ("done", "failed"):
+        raise JobFinished("The job has finished; there is nothing left to cancel", job_status=state["status"])
+    store.cancel(job_id)
+    return jsonify(status_of(store, job_id, spec))
