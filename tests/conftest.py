@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import sys
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -11,6 +12,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 import tinymodels  # noqa: E402
 
 from summarizer.config import Settings  # noqa: E402
+from summarizer.models import Models  # noqa: E402
 from summarizer.service import Pipeline  # noqa: E402
 
 SAMPLE = Path(__file__).resolve().parents[2] / "shared" / "samples" / "ar-news-ain-al-asad.txt"
@@ -35,11 +37,12 @@ def settings(tiny_models, tmp_path_factory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def pipeline(settings) -> Pipeline:
+def pipeline(settings) -> Iterator[Pipeline]:
     """A pipeline with both tiny models loaded."""
-    pipe = Pipeline.load(settings)
-    assert not pipe.load_errors, pipe.load_errors
-    return pipe
+    pipe = Pipeline(settings, Models.load(settings))
+    assert not pipe.models.load_errors, pipe.models.load_errors
+    yield pipe
+    pipe.close()
 
 
 @pytest.fixture(scope="session")
