@@ -163,6 +163,21 @@ def test_a_large_request_waits_for_room_behind_others_and_is_served():
     queue.close()
 
 
+def test_while_an_admitted_request_waits_for_room_a_newcomer_is_refused():
+    engine = GatedEngine(gated=True)
+    queue = queue_for(engine, max_batch=2, max_pending=5)
+    large, outcome = in_thread(queue.submit, list("abcdef"), WAIT)
+    # "ab" and "cd" were queued at once, and "ef" (4 + 2 > 5) waits for room, all before the worker took "ab"
+    assert engine.started.wait(WAIT)
+    with pytest.raises(Overloaded):
+        queue.submit(["z"], WAIT)  # one place is free, but the admitted request's "ef" comes first
+    engine.release.set()
+    large.join()
+    assert outcome["result"] == [f"{p.upper()}/None" for p in "abcdef"]
+    assert [sentences for sentences, _ in engine.calls] == [["a", "b"], ["c", "d"], ["e", "f"]]
+    queue.close()
+
+
 def test_deadline_answers_and_frees_the_place():
     engine = GatedEngine(gated=True)
     queue = queue_for(engine, max_batch=1, max_pending=10)

@@ -16,11 +16,12 @@ small and large ones; a lone request waits for no one, and a ticket that is
 cancelled (a text with nothing to translate) is waited for no longer.
 
 A request is admitted in parts of at most one round (max_batch sentences, and no
-more than the queue holds): it is
-refused with `Overloaded` (503) only when its first part does not fit in the
-queue now, and its later parts wait for room; so one request that fits the
-service's limits is served on an idle queue however many sentences it holds,
-while a queue kept full by other requests still answers 503. A request that
+more than the queue holds): it is refused with `Overloaded` (503) when its first
+part does not fit in the queue now, or while an admitted request is still
+waiting for room for its parts (those come first); its later parts wait for
+room. So one request that fits the service's limits is served on an idle queue
+however many sentences it holds, while a queue kept full by other requests still
+answers 503. A request that
 waits past its deadline is `DeadlineExceeded` (504) and its parts not yet
 started are dropped. `close()` stops the worker; what is still queued then fails
 with `QueueClosed`.
@@ -93,6 +94,7 @@ class BatchQueue:
         self._jobs: list[_Job] = []
         self._pending = 0
         self._incoming = 0  # announced requests that have neither submitted nor cancelled
+        self._feeding = 0  # admitted requests still queueing their parts
         self._closed = False
         self._cond = threading.Condition()
         self.batches = 0
@@ -137,25 +139,30 @@ class BatchQueue:
             self._withdraw(ticket)
             if self._closed:
                 raise QueueClosed("The translation queue is closed: the service is stopping")
-            if jobs and self._pending + len(jobs[0].pieces) > self.max_pending:
+            # admitted requests still feeding their parts come first: a newcomer is refused while any waits
+            if jobs and (self._feeding or self._pending + len(jobs[0].pieces) > self.max_pending):
                 raise Overloaded(
                     f"The translation queue is full ({self._pending} sentences waiting); retry shortly",
                     retry_after=max(1, round(self._pending / 50)),
                 )
-            for job in jobs:
-                # later parts wait for room: the request was admitted, the queue stays bounded
-                while not self._closed and self._pending + len(job.pieces) > self.max_pending:
-                    left = _left(deadline)
-                    if left == 0:
+            self._feeding += 1
+            try:
+                for job in jobs:
+                    # later parts wait for room: the request was admitted, the queue stays bounded
+                    while not self._closed and self._pending + len(job.pieces) > self.max_pending:
+                        left = _left(deadline)
+                        if left == 0:
+                            self._drop(jobs)
+                            raise self._deadline_exceeded(timeout_s)
+                        self._cond.wait(left)
+                    if self._closed:
                         self._drop(jobs)
-                        raise self._deadline_exceeded(timeout_s)
-                    self._cond.wait(left)
-                if self._closed:
-                    self._drop(jobs)
-                    raise QueueClosed("The translation queue is closed: the service is stopping")
-                self._jobs.append(job)
-                self._pending += len(job.pieces)
-                self._cond.notify_all()
+                        raise QueueClosed("The translation queue is closed: the service is stopping")
+                    self._jobs.append(job)
+                    self._pending += len(job.pieces)
+                    self._cond.notify_all()
+            finally:
+                self._feeding -= 1
         results: list[str] = []
         for job in jobs:
             if not job.done.wait(_left(deadline)):
