@@ -47,7 +47,7 @@ class Models:
         name = models.public_name(settings.translation_model)
         try:
             models.translator = load_translator(settings, store, name=name)
-        except Exception as exc:  # noqa: BLE001 - a missing model, or corrupt or incompatible files: recorded, never fatal
+        except Exception as exc:  # noqa: BLE001 - missing, corrupt or incompatible files: recorded, never fatal
             models._record("translation", settings.translation_model, exc)
         if settings.load_abstractive or settings.summarizer == "abstractive":
             name = models.public_name(settings.summarization_model)

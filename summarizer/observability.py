@@ -74,7 +74,9 @@ class PipelineCollector:
             "Sentences (pieces) translated by the model",
             value=translator.queue.pieces_translated,
         )
-        yield CounterMetricFamily("summarizer_tokens_generated", "Target tokens generated", value=translator.engine.tokens_out)
+        yield CounterMetricFamily(
+            "summarizer_tokens_generated", "Target tokens generated", value=translator.engine.tokens_out
+        )
         yield CounterMetricFamily("summarizer_translation_batches", "Model batches run", value=translator.queue.batches)
         stats = translator.cache.stats()
         yield CounterMetricFamily("summarizer_cache_hits", "Translation cache hits", value=stats["hits"])
