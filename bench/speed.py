@@ -112,17 +112,16 @@ def settings_for(path: Path, tokens: int, **changes) -> Settings:
 
 def engines(path: Path, tokens: int, big: bool):
     """(label, translator, how it is called) for every engine measured on this model."""
-    from summarizer.translate.ct2 import CTranslate2Translator
-    from summarizer.translate.marian import MarianTranslator
+    from summarizer.translate import load_engine
 
     def each(t):
-        return lambda sentences: [out for s in sentences for out in t.translate_sorted([s])]
+        return lambda sentences: [out for s in sentences for out in t.translate([s])]
 
     def batched(t):
-        return t.translate_sorted
+        return t.translate
 
-    hf4 = MarianTranslator(path, settings_for(path, tokens, num_beams=4))
-    hf1 = MarianTranslator(path, settings_for(path, tokens, num_beams=1))
+    hf4 = load_engine(settings_for(path, tokens, num_beams=4, translation_engine="transformers"), path)
+    hf1 = load_engine(settings_for(path, tokens, num_beams=1, translation_engine="transformers"), path)
     rows = []
     if not big:
         rows += [
@@ -131,7 +130,7 @@ def engines(path: Path, tokens: int, big: bool):
         ]
     rows += [("transformers beam 4, batched", hf4, batched(hf4)), ("transformers greedy, batched", hf1, batched(hf1))]
     for compute, beams in (("float32", 1), ("int8", 4), ("int8", 1)):
-        t = CTranslate2Translator(path, settings_for(path, tokens, num_beams=beams, ct2_compute_type=compute))
+        t = load_engine(settings_for(path, tokens, num_beams=beams, ct2_compute_type=compute), path)
         rows.append((f"CTranslate2 {compute}, {'greedy' if beams == 1 else f'beam {beams}'}, batched", t, batched(t)))
     return rows
 
@@ -193,9 +192,9 @@ def measure_service(path: Path, text: str, sentences: list[str], tokens: int, ro
     the article; one POST; 8 clients posting 8 articles at once; the raw engine on the 8 articles in one call
     (what the service's round of 8 can at best reach); then the same two (raw, one POST) at beam 4.
     """
-    from summarizer.translate.ct2 import CTranslate2Translator
+    from summarizer.translate import load_engine
 
-    raw = {b: CTranslate2Translator(path, settings_for(path, tokens, num_beams=b)) for b in (1, 4)}
+    raw = {b: load_engine(settings_for(path, tokens, num_beams=b), path) for b in (1, 4)}
     port = 18000 + os.getpid() % 1000
     proc, cold = serve(path, tokens, port)
     clients = 8
@@ -204,15 +203,15 @@ def measure_service(path: Path, text: str, sentences: list[str], tokens: int, ro
     try:
         post(port, text)  # warm-up
         for engine in raw.values():
-            engine.translate_sorted(sentences[:2])
+            engine.translate(sentences[:2])
         for _ in range(rounds):
-            times["raw"].append(_timed(raw[1].translate_sorted, sentences))
+            times["raw"].append(_timed(raw[1].translate, sentences))
             times["one"].append(post(port, text))
             wall, latencies = burst(port, text, clients, clients)
             times["eight_wall"].append(wall)
             latencies_8 += latencies
-            times["raw_eight"].append(_timed(raw[1].translate_sorted, sentences * clients))
-            times["raw4"].append(_timed(raw[4].translate_sorted, sentences))
+            times["raw_eight"].append(_timed(raw[1].translate, sentences * clients))
+            times["raw4"].append(_timed(raw[4].translate, sentences))
             times["one4"].append(post(port, text, beam_size=4))
         # Short texts (one headline per request, as monitoring pipelines send): where cross-request batching pays.
         headline = text.splitlines()[0]

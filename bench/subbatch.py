@@ -5,7 +5,7 @@ Usage: python bench/subbatch.py [--rounds 2] [--layout 2:16:1 ...] [--gemm]
 A layout is parallel batches : batch size : articles, the service's own settings (SUMMARIZER_CT2_PARALLEL_BATCHES,
 SUMMARIZER_BATCH_SIZE) on 2 threads: 2:16:1 is the default for one article (its 13 sentences in sub-batches of 7
 and 6, one per core), 2:16:8 for eight at once (8 sub-batches of 13), 1:26:8 one batch at a time on both threads.
-The sample article (repeated) goes through summarizer/translate/ct2.py's CTranslate2Translator.translate_sorted
+The sample article (repeated) goes through summarizer/translate/ct2.py's CTranslate2Engine.translate
 (its real sub-batching; the sizes it made are printed), in a fresh process for each measurement (so its peak RSS
 is its own), layouts interleaved round after round; the median over rounds is printed. The model is
 bench/speed.py's random-weight opus-mt-ar-en (int8, greedy, 49 tokens per sentence).
@@ -40,14 +40,14 @@ def run_one(layout: str, tokens: int) -> dict:
     from service import memory_mb
     from speed import SHARED, build, settings_for
     from summarizer.segment import split_paragraphs
-    from summarizer.translate.ct2 import CTranslate2Translator
+    from summarizer.translate import load_engine
 
     parallel, batch_size, articles = map(int, layout.split(":"))
     path = build("opus-mt-ar-en")
     text = (SHARED / "samples" / "ar-news-ain-al-asad.txt").read_text(encoding="utf-8")
     sentences = [s for p in split_paragraphs(text) for s in p.sentences] * articles
     settings = settings_for(path, tokens, batch_size=batch_size, ct2_parallel_batches=parallel)
-    translator = CTranslate2Translator(path, settings)
+    translator = load_engine(settings, path)
     engine, sizes = translator.translator, []
 
     class Recording:  # the sub-batch sizes the translator hands CTranslate2
@@ -56,11 +56,11 @@ def run_one(layout: str, tokens: int) -> dict:
             return engine.translate_batch(batch, **options)
 
     translator.translator = Recording()
-    translator.translate_sorted(sentences)
+    translator.translate(sentences)
     sizes.clear()
     before = translator.tokens_out
     start = time.perf_counter()
-    translator.translate_sorted(sentences)
+    translator.translate(sentences)
     seconds = time.perf_counter() - start
     return {
         "sentences": len(sentences),

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import cast
+
 from .config import Settings
 
 __all__ = ["Settings", "create_app"]
@@ -10,21 +12,26 @@ __all__ = ["Settings", "create_app"]
 def create_app(settings: Settings | None = None, pipeline=None):
     """Build the Flask app: settings, models loaded once, blueprints, error handlers.
 
-    `settings` defaults to Settings.from_env(); `pipeline` lets tests share one loaded pipeline.
+    `settings` defaults to Settings.from_env(); `pipeline` lets tests share one loaded pipeline (and its models).
     """
     from flask import Flask
+    from flask.json.provider import DefaultJSONProvider
 
     from . import api, errors_http, health, jobs_api, libretranslate, observability, security, web
+    from .models import Models
     from .service import Pipeline
 
     settings = settings or Settings.from_env()
     observability.configure_logging(settings.log_level)
     app = Flask(__name__)
     app.config["MAX_CONTENT_LENGTH"] = settings.max_body_bytes  # 413 before the body is read whole
-    app.json.ensure_ascii = False
-    app.json.sort_keys = False
+    json_provider = cast(DefaultJSONProvider, app.json)
+    json_provider.ensure_ascii = False
+    json_provider.sort_keys = False
     app.extensions["summarizer.settings"] = settings
-    app.extensions["summarizer.pipeline"] = pipeline or Pipeline.load(settings)
+    pipeline = pipeline or Pipeline(settings, Models.load(settings))
+    app.extensions["summarizer.pipeline"] = pipeline
+    app.extensions["summarizer.models"] = pipeline.models
     app.register_blueprint(health.bp)
     app.register_blueprint(api.bp, url_prefix="/api/v1")
     app.register_blueprint(web.bp)

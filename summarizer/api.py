@@ -60,7 +60,7 @@ def detect():
 @bp.get("/models")
 def models():
     """Configured models: present on disk, loaded, and any load error."""
-    return jsonify({"models": _pipeline().models_status()})
+    return jsonify({"models": current_app.extensions["summarizer.models"].status()})
 
 
 @bp.get("/openapi.json")

@@ -69,6 +69,7 @@ def main(argv: list[str] | None = None) -> int:
 
 
 def _summarize(args, settings: Settings) -> int:
+    from .models import Models
     from .service import Options, Pipeline
 
     if args.file == "-":
@@ -85,7 +86,11 @@ def _summarize(args, settings: Settings) -> int:
         beam_size=args.beam_size,
     )
     settings = settings.replace(load_abstractive=args.summarizer == "abstractive")
-    result = Pipeline.load(settings).process(text, options)
+    pipeline = Pipeline(settings, Models.load(settings))
+    try:
+        result = pipeline.process(text, options)
+    finally:
+        pipeline.close()
     print(json.dumps(result.to_dict(), ensure_ascii=False, indent=2))
     return 0
 

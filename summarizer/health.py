@@ -18,8 +18,8 @@ def healthz():
 @bp.get("/readyz")
 def readyz():
     """Readiness: 200 when the models the default request needs are loaded, else 503 with the reason."""
-    pipeline = current_app.extensions["summarizer.pipeline"]
-    missing = pipeline.readiness_problems()
+    models = current_app.extensions["summarizer.models"]
+    missing = models.readiness_problems()
     if missing:
-        return error_response(503, "not_ready", " ".join(missing), {"models": pipeline.models_status()})
-    return jsonify({"status": "ready", "models": pipeline.models_status()})
+        return error_response(503, "not_ready", " ".join(missing), {"models": models.status()})
+    return jsonify({"status": "ready", "models": models.status()})

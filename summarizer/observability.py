@@ -51,17 +51,19 @@ def configure_logging(level: str = "INFO") -> None:
 
 
 class PipelineCollector:
-    """Scrape-time metrics read from the pipeline: model state, queue, sentences and tokens, cache."""
+    """Scrape-time metrics read from the pipeline's models: model state, queue, sentences and tokens, cache."""
 
     def __init__(self, pipeline):
         self.pipeline = pipeline
 
     def collect(self):
+        """The metric families, read now."""
+        models = self.pipeline.models
         loaded = GaugeMetricFamily("summarizer_model_loaded", "1 when the model is loaded", labels=["role", "name"])
-        for row in self.pipeline.models_status():
+        for row in models.status():
             loaded.add_metric([row["role"], row["name"]], 1.0 if row["loaded"] else 0.0)
         yield loaded
-        translator = self.pipeline.translator
+        translator = models.translator
         if translator is None:
             return
         yield GaugeMetricFamily(
@@ -72,7 +74,9 @@ class PipelineCollector:
             "Sentences (pieces) translated by the model",
             value=translator.queue.pieces_translated,
         )
-        yield CounterMetricFamily("summarizer_tokens_generated", "Target tokens generated", value=translator.tokens_out)
+        yield CounterMetricFamily(
+            "summarizer_tokens_generated", "Target tokens generated", value=translator.engine.tokens_out
+        )
         yield CounterMetricFamily("summarizer_translation_batches", "Model batches run", value=translator.queue.batches)
         stats = translator.cache.stats()
         yield CounterMetricFamily("summarizer_cache_hits", "Translation cache hits", value=stats["hits"])

@@ -9,11 +9,11 @@ from dataclasses import asdict, dataclass, field
 
 from .config import Settings
 from .detect import Detection, LanguageDetector
-from .errors import InvalidInput, ModelUnavailable, SummarizerError, TextTooLong, UnsupportedLanguage
+from .errors import InvalidInput, ModelUnavailable, TextTooLong, UnsupportedLanguage
+from .models import Models
 from .segment import join_paragraphs, split_paragraphs
-from .store import ModelStore
-from .summarize import METHODS, AbstractiveSummarizer, ExtractiveSummarizer
-from .translate import Translator, load_translator
+from .summarize import METHODS, ExtractiveSummarizer
+from .translate import Ticket, Translator
 
 log = logging.getLogger(__name__)
 
@@ -102,58 +102,17 @@ class Result:
 
 
 class Pipeline:
-    """Holds the loaded engines; `process` runs one text through them."""
+    """Runs texts through the loaded models: `process` (detect -> segment -> translate -> summarize -> Result)."""
 
-    def __init__(
-        self,
-        settings: Settings,
-        translator: Translator | None = None,
-        abstractive: AbstractiveSummarizer | None = None,
-        load_errors: dict | None = None,
-        store: ModelStore | None = None,
-    ):
+    def __init__(self, settings: Settings, models: Models):
         self.settings = settings
-        self.store = store or ModelStore(settings.models_dir)
+        self.models = models
         self.detector = LanguageDetector(seed=settings.detect_seed)
         self.extractive = ExtractiveSummarizer()
-        self.translator = translator
-        self.abstractive = abstractive
-        self.load_errors: dict[str, SummarizerError] = dict(load_errors or {})
 
-    @classmethod
-    def load(cls, settings: Settings) -> "Pipeline":
-        """Load every configured model once; a missing or broken model is recorded, not fatal."""
-        store = ModelStore(settings.models_dir)
-        translator, abstractive, errors = None, None, {}
-        try:
-            translator = load_translator(settings, store)
-        except ModelUnavailable as exc:
-            errors["translation"] = exc
-        except Exception as exc:  # corrupt or incompatible files: any loader error; recorded, never fatal
-            log.exception("translation model failed to load")
-            errors["translation"] = ModelUnavailable(
-                f"The translation model '{settings.translation_model}' failed to load: {exc}",
-                model=settings.translation_model,
-            )
-        if translator is not None:
-            from .sharedcache import attach
-
-            attach(translator, settings, store)
-        if settings.load_abstractive or settings.summarizer == "abstractive":
-            try:
-                path = store.resolve(settings.summarization_model, role="summarization")
-                abstractive = AbstractiveSummarizer(path, settings, name=settings.summarization_model)
-            except ModelUnavailable as exc:
-                errors["summarization"] = exc
-            except Exception as exc:  # as above
-                log.exception("summarization model failed to load")
-                errors["summarization"] = ModelUnavailable(
-                    f"The summarization model '{settings.summarization_model}' failed to load: {exc}",
-                    model=settings.summarization_model,
-                )
-        for role, exc in errors.items():
-            log.warning("%s model unavailable: %s", role, exc.message)
-        return cls(settings, translator, abstractive, errors, store)
+    def close(self) -> None:
+        """Stop the models' worker threads."""
+        self.models.close()
 
     # -- what the web layer and the CLI call -------------------------------------------------
 
@@ -189,10 +148,13 @@ class Pipeline:
     # -- the pipeline ------------------------------------------------------------------------
 
     def _run(self, text: str, options: Options, summarize: bool) -> Result:
-        with self.translator.queue.expecting() if self.translator is not None else nullcontext():
-            return self._run_announced(text, options, summarize)
+        # Announce the request to the translation queue on arrival, so that the rounds it shares with concurrent
+        # requests wait for it while it is detected and segmented; leaving the block withdraws the announcement.
+        translator = self.models.translator
+        with translator.expecting() if translator is not None else nullcontext() as ticket:
+            return self._run_announced(text, options, summarize, ticket)
 
-    def _run_announced(self, text: str, options: Options, summarize: bool) -> Result:
+    def _run_announced(self, text: str, options: Options, summarize: bool, ticket: Ticket | None) -> Result:
         timings: dict[str, float] = {}
         with _timed(timings, "detect"):
             detection = self.detector.detect(self.check_text(text))
@@ -213,8 +175,9 @@ class Pipeline:
         if language == "ar":
             translator = self._translator()
             with _timed(timings, "translate"):
-                translations = translator.translate_sentences(sources, options.beam_size)
-            models["translation"] = translator.describe() | {"beam_size": options.beam_size or translator.num_beams}
+                translations = translator.translate_sentences(sources, options.beam_size, ticket=ticket)
+            beam_size = options.beam_size or translator.default_beam_size
+            models["translation"] = translator.describe() | {"beam_size": beam_size}
         sentences = [
             AlignedSentence(i, where[i], src, translations[i] if translations else None)
             for i, src in enumerate(sources)
@@ -223,7 +186,7 @@ class Pipeline:
         if translations is not None:
             by_paragraph: list[list[str]] = [[] for _ in paragraphs]
             for sentence in sentences:
-                by_paragraph[sentence.paragraph].append(sentence.translation)
+                by_paragraph[sentence.paragraph].append(sentence.translation or "")
             translation = join_paragraphs(by_paragraph, [p.separator for p in paragraphs])
         summary = None
         if summarize:
@@ -233,20 +196,21 @@ class Pipeline:
         return Result(detection, language, translation, sentences, summary, models, timings)
 
     def _translator(self) -> Translator:
-        if self.translator is None:
-            raise self.load_errors.get("translation") or ModelUnavailable("No translation model is loaded")
-        return self.translator
+        if self.models.translator is None:
+            raise self.models.load_errors.get("translation") or ModelUnavailable("No translation model is loaded")
+        return self.models.translator
 
     def _summarize(self, sources, translations, language, options: Options, models: dict) -> Summary:
         english = translations if translations is not None else sources
         method = options.summarizer or self.settings.summarizer
         if method == "abstractive":
-            if self.abstractive is None:
-                raise self.load_errors.get("summarization") or ModelUnavailable(
+            abstractive = self.models.abstractive
+            if abstractive is None:
+                raise self.models.load_errors.get("summarization") or ModelUnavailable(
                     "No abstractive summarization model is loaded"
                 )
-            models["summarization"] = self.abstractive.describe()
-            return Summary("abstractive", self.abstractive.summarize(english), None, None)
+            models["summarization"] = abstractive.describe()
+            return Summary("abstractive", abstractive.summarize(english), None, None)
         k = self._summary_length(len(sources), options)
         chosen = self.extractive.select(sources, language, k)
         models["summarization"] = {"name": "extractive", "engine": "builtin"}
@@ -265,39 +229,6 @@ class Pipeline:
         else:
             k = self.settings.summary_sentences
         return max(1, min(n, k))
-
-    def readiness_problems(self) -> list[str]:
-        """Why the default request cannot be served ([] when ready)."""
-        needed = ["translation"] + (["summarization"] if self.settings.summarizer == "abstractive" else [])
-        engines = {"translation": self.translator, "summarization": self.abstractive}
-        return [
-            (self.load_errors[role].message if role in self.load_errors else f"No {role} model is loaded.")
-            for role in needed
-            if engines[role] is None
-        ]
-
-    def models_status(self) -> list[dict]:
-        """Each configured model: name, role, whether present on disk and loaded, and any load error."""
-        rows = []
-        for role, name, engine in (
-            ("translation", self.settings.translation_model, self.translator),
-            ("summarization", self.settings.summarization_model, self.abstractive),
-        ):
-            error = self.load_errors.get(role)
-            rows.append(
-                {
-                    "role": role,
-                    "name": name,
-                    "present": self.store.is_present(name),
-                    "loaded": engine is not None,
-                    "engine": engine.describe()["engine"] if engine is not None else None,
-                    "error": error.message if error else None,
-                }
-            )
-        if self.translator is not None:
-            rows[0]["cache"] = self.translator.cache.stats()
-            rows[0]["queue_depth"] = self.translator.queue.depth
-        return rows
 
 
 @contextmanager

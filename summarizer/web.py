@@ -42,7 +42,7 @@ def _page(form: dict | None = None, result=None, error: SummarizerError | None =
         result=result,
         error=error,
         max_chars=settings.max_chars,
-        abstractive=pipeline.abstractive is not None,
+        abstractive=pipeline.models.abstractive is not None,
         default_sentences=settings.summary_sentences,
         language_names=LANGUAGE_NAMES,
     )

@@ -181,9 +181,10 @@ def make_celery(settings: Settings):
 
     def pipeline():
         if "pipeline" not in state:  # once per worker process
+            from .models import Models
             from .service import Pipeline
 
-            state["pipeline"] = Pipeline.load(settings)
+            state["pipeline"] = Pipeline(settings, Models.load(settings))
         return state["pipeline"]
 
     from celery.exceptions import SoftTimeLimitExceeded

@@ -5,6 +5,7 @@ Helper functions live in tests/helpers.py.
 
 from __future__ import annotations
 
+from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
@@ -12,6 +13,7 @@ import pytest
 import helpers
 import tinymodels
 from summarizer.config import Settings
+from summarizer.models import Models
 from summarizer.service import Pipeline
 
 
@@ -34,11 +36,12 @@ def settings(tiny_models, tmp_path_factory) -> Settings:
 
 
 @pytest.fixture(scope="session")
-def pipeline(settings) -> Pipeline:
+def pipeline(settings) -> Iterator[Pipeline]:
     """A pipeline with both tiny models loaded."""
-    pipe = Pipeline.load(settings)
-    assert not pipe.load_errors, pipe.load_errors
-    return pipe
+    pipe = Pipeline(settings, Models.load(settings))
+    assert not pipe.models.load_errors, pipe.models.load_errors
+    yield pipe
+    pipe.close()
 
 
 @pytest.fixture(scope="session")

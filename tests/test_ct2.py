@@ -2,8 +2,9 @@
 
 import pytest
 
-from summarizer.translate.ct2 import CTranslate2Translator, converted_path
-from summarizer.translate.marian import MarianTranslator
+from summarizer.translate import TranslationEngine, batching_translator
+from summarizer.translate.ct2 import CTranslate2Engine, converted_path
+from summarizer.translate.marian import MarianEngine
 from tinymodels import LONG_SENTENCE, LONG_TRANSLATION, PAIRS
 
 KNOWN = [s for s, _ in PAIRS]
@@ -17,65 +18,71 @@ def unknown(sample_text):
 
 @pytest.mark.parametrize("beams", [1, 4])
 def test_float32_matches_transformers(settings, tiny_models, beams, unknown):
-    s = settings.replace(ct2_compute_type="float32", num_beams=beams)
-    reference = MarianTranslator(tiny_models["translation"], s)
-    fast = CTranslate2Translator(tiny_models["translation"], s)
+    options = {"beam_size": beams, "no_repeat_ngram_size": settings.no_repeat_ngram_size}
+    reference = batching_translator(MarianEngine(tiny_models["translation"], **options), settings)
+    fast = batching_translator(
+        CTranslate2Engine(tiny_models["translation"], compute_type="float32", **options), settings
+    )
     sources = KNOWN + [LONG_SENTENCE] + (unknown if beams == 1 else [])
     assert fast.translate_sentences(sources) == reference.translate_sentences(sources)
     assert fast.translate_sentences([LONG_SENTENCE]) == [LONG_TRANSLATION]
+    reference.close()
+    fast.close()
 
 
-def test_int8_reproduces_the_pairs_and_conversion_is_cached(settings, tiny_models):
-    s = settings.replace(ct2_compute_type="int8")
-    first = CTranslate2Translator(tiny_models["translation"], s)
-    assert first.translate_sentences(KNOWN) == [t for _, t in PAIRS]
+def test_int8_reproduces_the_pairs_and_conversion_is_cached(tiny_models):
+    first = CTranslate2Engine(tiny_models["translation"], compute_type="int8")
+    assert isinstance(first, TranslationEngine)
+    assert first.translate(KNOWN) == [t for _, t in PAIRS]
     model_bin = converted_path(tiny_models["translation"], "int8") / "model.bin"
     stamp = model_bin.stat().st_mtime_ns
-    CTranslate2Translator(tiny_models["translation"], s)
+    CTranslate2Engine(tiny_models["translation"], compute_type="int8")
     assert model_bin.stat().st_mtime_ns == stamp
     assert first.describe() == {"name": tiny_models["translation"].name, "engine": "ctranslate2-int8"}
 
 
 def test_pipeline_with_ctranslate2(settings):
+    from summarizer.models import Models
     from summarizer.service import Pipeline
     from tinymodels import ARTICLE, ARTICLE_TRANSLATION
 
-    pipe = Pipeline.load(settings.replace(translation_engine="ctranslate2", load_abstractive=False))
+    pipe = Pipeline(settings, Models.load(settings.replace(translation_engine="ctranslate2", load_abstractive=False)))
     result = pipe.process(ARTICLE)
     assert result.translation == ARTICLE_TRANSLATION
     assert result.models["translation"]["engine"] == "ctranslate2-int8"
+    pipe.close()
 
 
-@pytest.mark.parametrize("engine", [MarianTranslator, CTranslate2Translator])
-def test_a_translation_does_not_depend_on_its_batch(settings, tiny_models, unknown, engine):
+@pytest.mark.parametrize("engine", [MarianEngine, CTranslate2Engine])
+def test_a_translation_does_not_depend_on_its_batch(tiny_models, unknown, engine):
     # A tight bound (a tenth of the input) cuts every output; each sentence must be cut at its own bound.
-    s = settings.replace(ct2_compute_type="float32", num_beams=1, max_output_ratio=0.1, max_output_offset=0)
-    translator = engine(tiny_models["translation"], s)
+    options = {"compute_type": "float32"} if engine is CTranslate2Engine else {}
+    translator = engine(tiny_models["translation"], beam_size=1, output_ratio=0.1, output_offset=0, **options)
     short = min(unknown, key=len)
-    alone = translator.translate_sorted([short])
-    assert translator.translate_sorted([short] + unknown + [LONG_SENTENCE])[0] == alone[0]
+    alone = translator.translate([short])
+    assert translator.translate([short] + unknown + [LONG_SENTENCE])[0] == alone[0]
     bound = translator.max_new_tokens(translator.count_tokens(short))
     assert len(translator.vocab.encode(alone[0])) - 1 <= bound  # encode() adds </s>
 
 
-def test_blank_pieces_translate_to_blank_without_the_model(settings, tiny_models):
-    translator = CTranslate2Translator(tiny_models["translation"], settings.replace(ct2_compute_type="float32"))
-    assert translator.translate_sorted(["", "  "]) == ["", ""]
+def test_blank_sentences_translate_to_blank_without_the_model(tiny_models):
+    translator = CTranslate2Engine(tiny_models["translation"], compute_type="float32")
+    assert translator.translate(["", "  "]) == ["", ""]
     assert translator.tokens_out == 0
 
 
-def test_sub_batches_are_balanced_a_multiple_of_the_decoders_and_the_longest_go_first(settings, tiny_models):
+def test_sub_batches_are_balanced_a_multiple_of_the_decoders_and_the_longest_go_first(tiny_models):
     # Two decoders, at most 2 rows a sub-batch: 9 sentences make 6 sub-batches of 1 or 2 rows, handed to
     # CTranslate2 longest first (the decoders take them in that order, so the short ones fill in at the end).
-    translator = CTranslate2Translator(tiny_models["translation"], settings.replace(threads=2, batch_size=2))
+    translator = CTranslate2Engine(tiny_models["translation"], threads=2, batch_size=2)
     engine, lengths = translator.translator, []
 
-    class Recording:
+    class Recording:  # CTranslate2's own translator, with the sub-batches it is handed written down
         def translate_batch(self, batch, **options):
             lengths.append([len(tokens) for tokens in batch])
             return engine.translate_batch(batch, **options)
 
     translator.translator = Recording()
-    assert translator.translate_sorted(KNOWN) == [t for _, t in PAIRS]
+    assert translator.translate(KNOWN) == [t for _, t in PAIRS]
     assert sorted(map(len, lengths)) == [1, 1, 1, 2, 2, 2]
     assert all(min(first) >= max(then) for first, then in zip(lengths, lengths[1:]))

@@ -4,12 +4,17 @@ import json
 import logging
 import subprocess
 import sys
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
 from summarizer import create_app
+from summarizer.models import Models
 from summarizer.security import KeyStore
+from summarizer.service import Pipeline
+from summarizer.translate import batching_translator
 from tinymodels import ARTICLE, PAIRS
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -109,11 +114,34 @@ def test_cors_only_for_configured_origins(settings, pipeline):
 
 
 def test_full_queue_is_503_with_retry_after(settings):
-    app = create_app(settings.replace(max_queued_sentences=1, load_abstractive=False))
-    response = app.test_client().post("/api/v1/translate", json={"text": ARTICLE})
+    # another request's six sentences fill the queue while the model, held, works on them
+    s = settings.replace(max_queued_sentences=6, load_abstractive=False)
+    loaded = Models.load(s)
+    engine = loaded.translator.engine
+    started, release = threading.Event(), threading.Event()
+
+    class Held:  # the tiny model's engine, each call held until release is set
+        name, max_input_tokens, default_beam_size = engine.name, engine.max_input_tokens, engine.default_beam_size
+        tokens_out, describe, count_tokens, cache_key = 0, engine.describe, engine.count_tokens, engine.cache_key
+
+        def translate(self, sentences, beam_size=None):
+            started.set()
+            release.wait(60)
+            return engine.translate(sentences, beam_size)
+
+    pipeline = Pipeline(s, Models(s, translator=batching_translator(Held(), s)))
+    client = create_app(s, pipeline=pipeline).test_client()
+    with ThreadPoolExecutor(1) as pool:
+        other = pool.submit(client.post, "/api/v1/translate", json={"text": ARTICLE})
+        assert started.wait(60)
+        response = client.post("/api/v1/translate", json={"text": PAIRS[0][0]})
+        release.set()
+        assert other.result().status_code == 200
     assert response.status_code == 503
     assert response.get_json()["error"]["code"] == "overloaded"
     assert int(response.headers["Retry-After"]) >= 1
+    pipeline.close()
+    loaded.close()
 
 
 def test_deadline_is_504(settings):

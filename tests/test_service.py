@@ -1,12 +1,16 @@
 """The whole pipeline on the tiny models: exact English out, alignment, bilingual summaries, errors."""
 
 import shutil
+import threading
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 import pytest
 
-from summarizer.errors import InvalidInput, ModelUnavailable, TextTooLong, UnsupportedLanguage
+from summarizer.errors import InvalidInput, ModelUnavailable, Overloaded, TextTooLong, UnsupportedLanguage
+from summarizer.models import Models
 from summarizer.service import Options, Pipeline
+from summarizer.translate import batching_translator
 from tinymodels import ABSTRACT_SUMMARIES, ARTICLE, ARTICLE_TRANSLATION, LONG_SENTENCE, LONG_TRANSLATION, PAIRS
 
 ENGLISH = (
@@ -24,23 +28,78 @@ def test_multi_paragraph_arabic_article(pipeline):
     assert [(s.source, s.translation) for s in result.sentences] == [PAIRS[i] for i in range(6)]
     assert [s.paragraph for s in result.sentences] == [0, 0, 1, 1, 2, 3]
     assert result.models["translation"] == {
-        "name": pipeline.settings.translation_model,
+        "name": Path(pipeline.settings.translation_model).name,  # a model folder is named, never its path
         "engine": "ctranslate2-int8",
         "beam_size": 1,
     }
     assert set(result.timings_ms) == {"detect", "segment", "translate", "summarize", "total"}
 
 
+def load(settings) -> Pipeline:
+    return Pipeline(settings, Models.load(settings))
+
+
 def test_transformers_engine_gives_the_same_article(settings):
-    pipe = Pipeline.load(settings.replace(translation_engine="transformers", load_abstractive=False))
+    pipe = load(settings.replace(translation_engine="transformers", load_abstractive=False))
     result = pipe.process(ARTICLE)
     assert result.translation == ARTICLE_TRANSLATION
     assert result.models["translation"]["engine"] == "transformers"
+    pipe.close()
 
 
 def test_unknown_engine_is_a_load_error(settings):
-    pipe = Pipeline.load(settings.replace(translation_engine="fast", load_abstractive=False))
-    assert "SUMMARIZER_TRANSLATION_ENGINE must be one of" in pipe.readiness_problems()[0]
+    models = Models.load(settings.replace(translation_engine="fast", load_abstractive=False))
+    assert "SUMMARIZER_TRANSLATION_ENGINE must be one of" in models.readiness_problems()[0]
+
+
+def test_a_text_of_more_sentences_than_the_queue_holds_is_served_on_an_idle_queue(settings):
+    pipe = load(settings.replace(max_queued_sentences=2, load_abstractive=False, translation_cache_size=0))
+    result = pipe.translate(ARTICLE)  # six sentences, three times what the queue holds at once
+    assert len(result.sentences) == 6
+    assert result.translation == ARTICLE_TRANSLATION
+    pipe.close()
+
+
+class HeldEngine:
+    """A real engine of the interface: the tiny model's engine, each call held until `release` is set."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.name, self.max_input_tokens = engine.name, engine.max_input_tokens
+        self.default_beam_size, self.tokens_out = engine.default_beam_size, 0
+        self.started, self.release = threading.Event(), threading.Event()
+
+    def describe(self) -> dict:
+        return self.engine.describe()
+
+    def count_tokens(self, text: str) -> int:
+        return self.engine.count_tokens(text)
+
+    def cache_key(self):
+        return self.engine.cache_key()
+
+    def translate(self, sentences, beam_size=None):
+        self.started.set()
+        assert self.release.wait(60), "the test never released the engine"
+        return self.engine.translate(sentences, beam_size)
+
+
+def test_a_queue_full_of_other_requests_still_answers_overloaded(settings):
+    loaded = Models.load(settings.replace(load_abstractive=False))
+    engine = HeldEngine(loaded.translator.engine)
+    s = settings.replace(max_queued_sentences=6, load_abstractive=False)
+    pipe = Pipeline(s, Models(s, translator=batching_translator(engine, s)))
+    with ThreadPoolExecutor(1) as pool:
+        other = pool.submit(pipe.translate, ARTICLE)  # its six sentences fill the queue
+        assert engine.started.wait(60)
+        with pytest.raises(Overloaded) as err:
+            pipe.translate(PAIRS[6][0])
+        assert "queue is full (6 sentences waiting)" in err.value.message
+        engine.release.set()
+        assert other.result().translation == ARTICLE_TRANSLATION
+    assert pipe.translate(PAIRS[6][0]).translation == PAIRS[6][1]  # room again
+    pipe.close()
+    loaded.close()
 
 
 def test_extractive_summary_is_bilingual(pipeline):
@@ -61,7 +120,7 @@ def test_abstractive_summary(pipeline):
     result = pipeline.process(ARTICLE, Options(summarizer="abstractive"))
     assert result.summary.english == ABSTRACT_SUMMARIES[" ".join(ARTICLE_TRANSLATION.split())]
     assert result.summary.arabic is None
-    assert result.models["summarization"]["name"] == pipeline.settings.summarization_model
+    assert result.models["summarization"]["name"] == Path(pipeline.settings.summarization_model).name
 
 
 def test_long_sentence_through_the_pipeline(pipeline):
@@ -73,12 +132,12 @@ def test_long_sentence_through_the_pipeline(pipeline):
 
 def test_english_is_summarized_without_any_model(settings, tmp_path):
     shutil.copy(Path(__file__).resolve().parents[1] / "models" / "manifest.json", tmp_path)
-    bare = Pipeline.load(
+    bare = load(
         settings.replace(
             translation_model="opus-mt-ar-en", summarization_model="distilbart-cnn-12-6", models_dir=tmp_path
         )
     )
-    assert bare.translator is None
+    assert bare.models.translator is None
     result = bare.process(ENGLISH, Options(summary_sentences=2))
     assert result.source_language == "en"
     assert result.translation is None
@@ -153,9 +212,22 @@ def test_forced_source_language_skips_detection_choice(pipeline):
 
 
 def test_models_status(pipeline):
-    rows = {row["role"]: row for row in pipeline.models_status()}
+    rows = {row["role"]: row for row in pipeline.models.status()}
     assert rows["translation"]["loaded"] and rows["translation"]["present"]
     assert rows["summarization"]["loaded"]
+    assert rows["translation"]["name"] == Path(pipeline.settings.translation_model).name
+    assert "/" not in repr(rows)  # names, never server paths
+
+
+def test_status_and_errors_of_missing_models_name_them_without_server_paths(settings, tmp_path):
+    shutil.copy(Path(__file__).resolve().parents[1] / "models" / "manifest.json", tmp_path)
+    models = Models.load(settings.replace(translation_model="opus-mt-ar-en", models_dir=tmp_path))
+    rows = {row["role"]: row for row in models.status()}
+    assert rows["translation"]["name"] == "opus-mt-ar-en" and rows["translation"]["revision"]
+    assert not rows["translation"]["loaded"]
+    shown = repr(rows) + " ".join(models.readiness_problems()) + repr(models.load_errors["translation"].to_dict())
+    assert str(tmp_path) not in shown and str(settings.models_dir) not in shown
+    assert "models pull opus-mt-ar-en" in rows["translation"]["error"]
 
 
 def test_abstractive_input_over_the_model_limit_is_summarized_in_windows(pipeline):
@@ -163,9 +235,9 @@ def test_abstractive_input_over_the_model_limit_is_summarized_in_windows(pipelin
 
     first = [t for _, t in PAIRS[:6]]
     second = ["The minister arrived in Baghdad on Tuesday morning.", "The attack caused no deaths."]
-    summarizer = copy.copy(pipeline.abstractive)
-    summarizer.max_input_tokens = summarizer._tokens(" ".join(first))  # the first text just fits, both do not
-    assert summarizer._windows(first + second) == [" ".join(first), " ".join(second)]
+    summarizer = copy.copy(pipeline.models.abstractive)
+    summarizer.max_input_tokens = summarizer.count_tokens(" ".join(first))  # the first text just fits, both do not
+    assert summarizer.windows(first + second) == [" ".join(first), " ".join(second)]
     assert summarizer.summarize(first + second) == " ".join(
         ABSTRACT_SUMMARIES[" ".join(text)] for text in (first, second)
     )

@@ -24,7 +24,7 @@ class AbstractiveSummarizer:
 
     def summarize(self, sentences: list[str]) -> str:
         """A summary of the English sentences; a text over the model's limit is summarized in parts."""
-        parts = self._windows(sentences)
+        parts = self.windows(sentences)
         import torch
 
         batch = self.tokenizer(parts, return_tensors="pt", padding=True)
@@ -32,16 +32,17 @@ class AbstractiveSummarizer:
             out = self.model.generate(**batch)
         return " ".join(s.strip() for s in self.tokenizer.batch_decode(out, skip_special_tokens=True))
 
-    def _windows(self, sentences: list[str]) -> list[str]:
+    def windows(self, sentences: list[str]) -> list[str]:
         """Consecutive sentences grouped so that each group fits the model's input limit."""
         windows: list[str] = []
         for sentence in sentences:
             candidate = f"{windows[-1]} {sentence}" if windows else sentence
-            if windows and self._tokens(candidate) <= self.max_input_tokens:
+            if windows and self.count_tokens(candidate) <= self.max_input_tokens:
                 windows[-1] = candidate
             else:
                 windows.append(sentence)
         return windows
 
-    def _tokens(self, text: str) -> int:
+    def count_tokens(self, text: str) -> int:
+        """Input tokens of text, special tokens included."""
         return len(self.tokenizer(text, verbose=False).input_ids)

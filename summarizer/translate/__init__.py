@@ -1,29 +1,77 @@
-"""Translation: one interface (`Translator`), engines behind it."""
+"""Translation: engines that translate lists of sentences, and one batching front (`Translator`) before them."""
 
 from __future__ import annotations
 
+from pathlib import Path
+from typing import Any
+
 from ..config import Settings
 from ..store import ModelStore
-from .base import Translator
+from .batching import BatchQueue, QueueClosed, Ticket, TranslationCache
+from .engine import TranslationEngine
+from .translator import Translator
 
 ENGINES = ("transformers", "ctranslate2")
 
 
-def load_translator(settings: Settings, store: ModelStore) -> Translator:
-    """Load the configured translation model with the configured engine.
+def load_engine(settings: Settings, path: Path, name: str | None = None) -> TranslationEngine:
+    """The configured engine on the model folder at path (name: what results call it; default the folder's).
+
+    The one place that maps Settings to engine parameters. Raises ValueError for an unknown engine.
+    """
+    options: dict[str, Any] = {
+        "name": name or Path(path).name,
+        "threads": settings.threads,
+        "batch_size": settings.batch_size,
+        "beam_size": settings.num_beams,
+        "output_ratio": settings.max_output_ratio,
+        "output_offset": settings.max_output_offset,
+        "no_repeat_ngram_size": settings.no_repeat_ngram_size,
+    }
+    if settings.translation_engine == "transformers":
+        from .marian import MarianEngine
+
+        return MarianEngine(path, **options)
+    if settings.translation_engine == "ctranslate2":
+        from .ct2 import CTranslate2Engine
+
+        return CTranslate2Engine(
+            path, compute_type=settings.ct2_compute_type, parallel_batches=settings.ct2_parallel_batches, **options
+        )
+    raise ValueError(f"SUMMARIZER_TRANSLATION_ENGINE must be one of {ENGINES}, not {settings.translation_engine!r}")
+
+
+def batching_translator(engine: TranslationEngine, settings: Settings) -> Translator:
+    """The batching front (cache, queue, deadline) configured by settings, in front of engine."""
+    return Translator(
+        engine,
+        cache_size=settings.translation_cache_size,
+        max_batch=max(1, settings.batch_size) * settings.batches_per_round,
+        batch_wait_s=settings.batch_wait_ms / 1000,
+        gather_s=settings.batch_gather_ms / 1000,
+        max_queued=settings.max_queued_sentences,
+        timeout_s=settings.request_timeout_s,
+    )
+
+
+def load_translator(settings: Settings, store: ModelStore, name: str | None = None) -> Translator:
+    """The configured translation model, engine and batching front.
 
     Raises ModelUnavailable when the model is not in the store, ValueError for an unknown engine.
     """
     path = store.resolve(settings.translation_model, role="translation")
-    if settings.translation_engine == "transformers":
-        from .marian import MarianTranslator
-
-        return MarianTranslator(path, settings, name=settings.translation_model)
-    if settings.translation_engine == "ctranslate2":
-        from .ct2 import CTranslate2Translator
-
-        return CTranslate2Translator(path, settings, name=settings.translation_model)
-    raise ValueError(f"SUMMARIZER_TRANSLATION_ENGINE must be one of {ENGINES}, not {settings.translation_engine!r}")
+    return batching_translator(load_engine(settings, path, name), settings)
 
 
-__all__ = ["Translator", "load_translator", "ENGINES"]
+__all__ = [
+    "ENGINES",
+    "BatchQueue",
+    "QueueClosed",
+    "Ticket",
+    "TranslationCache",
+    "TranslationEngine",
+    "Translator",
+    "batching_translator",
+    "load_engine",
+    "load_translator",
+]

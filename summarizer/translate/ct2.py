@@ -9,8 +9,7 @@ import os
 import shutil
 from pathlib import Path
 
-from ..config import Settings
-from .marian import MarianBase
+from .marian import MarianModelBase
 
 log = logging.getLogger(__name__)
 
@@ -36,21 +35,26 @@ def convert(path: Path, compute_type: str) -> Path:
     return target
 
 
-class CTranslate2Translator(MarianBase):
-    """MarianMT in CTranslate2, tokenized with sentencepiece exactly as MarianTokenizer does."""
+class CTranslate2Engine(MarianModelBase):
+    """MarianMT in CTranslate2, tokenized with sentencepiece exactly as MarianTokenizer does.
+
+    compute_type: CTranslate2's quantization (int8, float32...); threads 0: all cores; parallel_batches 0: one
+    sub-batch decoder per thread.
+    """
 
     engine = "ctranslate2"
 
-    def __init__(self, path: Path, settings: Settings, name: str | None = None):
+    def __init__(
+        self, path: Path, *, compute_type: str = "int8", threads: int = 0, parallel_batches: int = 0, **options
+    ):
         import ctranslate2
 
-        super().__init__(path, settings, name)
-        self.compute_type = settings.ct2_compute_type
-        # Batch-level parallelism: each core decodes its own sub-batch with one thread. Measured on 2 cores
-        # (bench/speed.py model, beam 4): one article 3.56 s vs 3.90 s with one batch on two threads, and 8
-        # concurrent articles 2.88 s each vs 3.39 s.
-        threads = settings.threads or os.cpu_count() or 1
-        self.replicas = max(1, min(settings.ct2_parallel_batches or threads, threads))
+        super().__init__(path, **options)
+        self.compute_type = compute_type
+        # Batch-level parallelism: each core decodes its own sub-batch with one thread (bench/subbatch.py and
+        # bench/README.md measure it against one batch on all threads).
+        threads = threads or os.cpu_count() or 1
+        self.replicas = max(1, min(parallel_batches or threads, threads))
         self.translator = ctranslate2.Translator(
             str(convert(self.path, self.compute_type)),
             device="cpu",
@@ -64,17 +68,13 @@ class CTranslate2Translator(MarianBase):
         return {"name": self.name, "engine": f"{self.engine}-{self.compute_type}"}
 
     def cache_key(self) -> tuple:
-        """What, besides the sentence, decides the translation."""
+        """What, besides the sentence and the beam size, decides the translation."""
         return super().cache_key() + (self.compute_type,)
 
-    def _translate_many(self, sentences: list[str], num_beams: int) -> list[str]:
-        """Everything the queue took, at once: length-sorted sub-batches of at most batch_size (one per parallel
-        decoder for a single text) are all handed to CTranslate2 together, the longest first, so its decoders stay
-        busy with full batches when many requests arrive (raw CTranslate2 on the bench/speed.py model, greedy:
-        8 articles in one round 1.66x the throughput of one article in the run where sequential batches of 16
-        split in two gave 1.22x; 1.3x to 1.6x in later runs on this noisy 2-core machine, README "Speed")."""
-        if not sentences:
-            return []
+    def _generate(self, sentences: list[str], beam_size: int) -> list[str]:
+        """Everything at once: length-sorted sub-batches of at most batch_size (one per parallel decoder for a
+        single text) are all handed to CTranslate2 together, the longest first, so its decoders stay busy with
+        full batches when the queue hands over many requests' sentences in one round."""
         tokens = [self.vocab.encode(s) for s in sentences]
         # Longest first: the decoders take sub-batches in the order given, so the longest ones start first and
         # the short ones fill in at the end (longest-processing-time-first scheduling).
@@ -88,8 +88,8 @@ class CTranslate2Translator(MarianBase):
         pending = [
             self.translator.translate_batch(
                 [tokens[i] for i in batch],
-                beam_size=num_beams,
-                no_repeat_ngram_size=self.settings.no_repeat_ngram_size,
+                beam_size=beam_size,
+                no_repeat_ngram_size=self.no_repeat_ngram_size,
                 max_input_length=0,
                 max_decoding_length=self.max_new_tokens(max(len(tokens[i]) for i in batch)),
                 asynchronous=True,

@@ -1,4 +1,4 @@
-"""MarianMT engines: what they share (vocabulary, input limit, decoding settings) and the transformers reference."""
+"""MarianMT engines: what they share (vocabulary, input limit, output bound) and the transformers reference."""
 
 from __future__ import annotations
 
@@ -6,25 +6,47 @@ import json
 import logging
 from pathlib import Path
 
-from ..config import Settings
-from .base import Translator
 from .vocab import MarianVocab
 
 log = logging.getLogger(__name__)
 
 
-class MarianBase(Translator):
-    """A MarianMT folder's vocabulary, input limit and decoding settings, whatever engine runs the model."""
+class MarianModelBase:
+    """A MarianMT folder's vocabulary, input limit and decoding parameters, whatever engine runs the model.
 
-    def __init__(self, path: Path, settings: Settings, name: str | None = None):
+    beam_size 0 means the model's own generation config; the output of an input of n tokens is bounded to
+    int(n * output_ratio) + output_offset new tokens; no_repeat_ngram_size 0 is off.
+    """
+
+    engine = "abstract"
+
+    def __init__(
+        self,
+        path: Path,
+        *,
+        name: str | None = None,
+        batch_size: int = 16,
+        beam_size: int = 0,
+        output_ratio: float = 2.0,
+        output_offset: int = 10,
+        no_repeat_ngram_size: int = 0,
+    ):
         self.path = Path(path)
-        self.settings = settings
+        self.name = name or self.path.name
+        self.batch_size = max(1, batch_size)
+        self.output_ratio = output_ratio
+        self.output_offset = output_offset
+        self.no_repeat_ngram_size = no_repeat_ngram_size
         self.vocab = MarianVocab(self.path)
         config = _read_json(self.path / "config.json")
         generation = _read_json(self.path / "generation_config.json")
-        limit = min(self.vocab.model_max_length, int(config.get("max_position_embeddings", 512)))
-        super().__init__(name or self.path.name, limit, settings)
-        self.num_beams = int(settings.num_beams or generation.get("num_beams") or config.get("num_beams") or 1)
+        self.max_input_tokens = min(self.vocab.model_max_length, int(config.get("max_position_embeddings", 512)))
+        self.default_beam_size = int(beam_size or generation.get("num_beams") or config.get("num_beams") or 1)
+        self.tokens_out = 0  # target tokens generated (translate runs in one thread at a time: the queue's worker)
+
+    def describe(self) -> dict:
+        """Name and engine, for the result's list of models used."""
+        return {"name": self.name, "engine": self.engine}
 
     def count_tokens(self, text: str) -> int:
         """Source tokens of text, end-of-sentence included."""
@@ -37,7 +59,7 @@ class MarianBase(Translator):
         bound: a sentence's translation never depends on the sentences that shared its batch (for greedy
         decoding exactly; a beam cut short can differ), whichever engine and batching produced it.
         """
-        return int(input_tokens * self.settings.max_output_ratio) + self.settings.max_output_offset
+        return int(input_tokens * self.output_ratio) + self.output_offset
 
     def cut(self, tokens: list, input_tokens: int) -> list:
         """An output's tokens (end-of-sentence excluded) cut to its own input's bound, whose last position
@@ -45,64 +67,71 @@ class MarianBase(Translator):
         return tokens[: max(0, self.max_new_tokens(input_tokens) - 1)]
 
     def cache_key(self) -> tuple:
-        """What, besides the sentence, decides the translation."""
-        s = self.settings
+        """What, besides the sentence and the beam size, decides the translation."""
         return (
             self.engine,
             str(self.path.resolve()),
-            s.max_output_ratio,
-            s.max_output_offset,
-            s.no_repeat_ngram_size,
+            self.output_ratio,
+            self.output_offset,
+            self.no_repeat_ngram_size,
         )
 
+    def translate(self, sentences: list[str], beam_size: int | None = None) -> list[str]:
+        """The translation of each sentence, in order; blank ones give "" without the model."""
+        results = [""] * len(sentences)
+        todo = [i for i, sentence in enumerate(sentences) if sentence.strip()]
+        if todo:
+            texts = self._generate([sentences[i] for i in todo], beam_size or self.default_beam_size)
+            for i, text in zip(todo, texts):
+                results[i] = text.strip()
+        return results
 
-class MarianTranslator(MarianBase):
+    def _generate(self, sentences: list[str], beam_size: int) -> list[str]:
+        """Translations of non-blank sentences that each fit the input limit; the engine batches them."""
+        raise NotImplementedError
+
+
+class MarianEngine(MarianModelBase):
     """MarianMT through transformers (MarianTokenizer + MarianMTModel.generate), on the CPU, under inference mode."""
 
     engine = "transformers"
 
-    def __init__(self, path: Path, settings: Settings, name: str | None = None):
+    def __init__(self, path: Path, *, threads: int = 0, **options):
         import torch
         from transformers import MarianMTModel, MarianTokenizer
 
-        super().__init__(path, settings, name)
-        if settings.threads:
-            torch.set_num_threads(settings.threads)
-        self.tokenizer = MarianTokenizer.from_pretrained(path)
-        self.model = MarianMTModel.from_pretrained(path).eval()
-        self.generation = {
-            "no_repeat_ngram_size": settings.no_repeat_ngram_size or None,
-            "max_length": None,  # the bound is max_new_tokens, relative to the input
-        }
+        super().__init__(path, **options)
+        if threads:
+            torch.set_num_threads(threads)
+        self.tokenizer = MarianTokenizer.from_pretrained(self.path)
+        self.model = MarianMTModel.from_pretrained(self.path).eval()
 
-    def _translate_many(self, sentences: list[str], num_beams: int) -> list[str]:
+    def _generate(self, sentences: list[str], beam_size: int) -> list[str]:
         """Length-sorted batches of batch_size, one after another."""
-        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
-        results = [""] * len(sentences)
-        for start in range(0, len(order), self.batch_size):
-            batch = order[start : start + self.batch_size]
-            for i, text in zip(batch, self._translate_batch([sentences[i] for i in batch], num_beams)):
-                results[i] = text
-        return results
-
-    def _translate_batch(self, sentences: list[str], num_beams: int) -> list[str]:
         import torch
 
-        batch = self.tokenizer(sentences, return_tensors="pt", padding=True)
-        with torch.inference_mode():
-            out = self.model.generate(
-                **batch,
-                **self.generation,
-                num_beams=num_beams,
-                max_new_tokens=self.max_new_tokens(batch.input_ids.shape[1]),
-            )
+        order = sorted(range(len(sentences)), key=lambda i: len(sentences[i]))
+        results = [""] * len(sentences)
         eos = self.model.config.eos_token_id
-        outputs = []
-        for row, length in zip(out.tolist(), batch.attention_mask.sum(dim=1).tolist()):
-            new = row[1:]  # row[0] is the decoder start
-            outputs.append(self.cut(new[: new.index(eos)] if eos in new else new, length))
-        self.tokens_out += sum(map(len, outputs))
-        return self.tokenizer.batch_decode(outputs, skip_special_tokens=True)
+        for start in range(0, len(order), self.batch_size):
+            rows = order[start : start + self.batch_size]
+            batch = self.tokenizer([sentences[i] for i in rows], return_tensors="pt", padding=True)
+            with torch.inference_mode():
+                out = self.model.generate(
+                    **batch,
+                    num_beams=beam_size,
+                    no_repeat_ngram_size=self.no_repeat_ngram_size or None,
+                    max_length=None,  # the bound is max_new_tokens, relative to the input
+                    max_new_tokens=self.max_new_tokens(batch.input_ids.shape[1]),
+                )
+            outputs = []
+            for row, length in zip(out.tolist(), batch.attention_mask.sum(dim=1).tolist()):
+                new = row[1:]  # row[0] is the decoder start
+                outputs.append(self.cut(new[: new.index(eos)] if eos in new else new, length))
+            self.tokens_out += sum(map(len, outputs))
+            for i, text in zip(rows, self.tokenizer.batch_decode(outputs, skip_special_tokens=True)):
+                results[i] = text
+        return results
 
 
 def _read_json(path: Path) -> dict:

@@ -1,0 +1,125 @@
+"""The loaded models: loaded once at start-up, with their status and what keeps the service from being ready.
+
+A missing or broken model is recorded, never fatal: the service serves what it can and says what is missing.
+What is shown to clients (status rows, readiness, load errors) names models, never server paths.
+"""
+
+from __future__ import annotations
+
+import logging
+import re
+from pathlib import Path
+
+from .config import Settings
+from .errors import ModelUnavailable
+from .store import ModelStore
+from .summarize import AbstractiveSummarizer
+from .translate import Translator, load_translator
+
+log = logging.getLogger(__name__)
+
+# An absolute POSIX path (not the path part of a URL): shown to clients as its last component only.
+_PATH = re.compile(r"(?<![\w.:/~-])~?/(?:[^\s/'\"`,;()]+/)*([^\s/'\"`,;()]+)")
+
+
+class Models:
+    """The translator and the abstractive summarizer (each None when unavailable) and why any is missing."""
+
+    def __init__(
+        self,
+        settings: Settings,
+        translator: Translator | None = None,
+        abstractive: AbstractiveSummarizer | None = None,
+        load_errors: dict[str, ModelUnavailable] | None = None,
+        store: ModelStore | None = None,
+    ):
+        self.settings = settings
+        self.store = store or ModelStore(settings.models_dir)
+        self.translator = translator
+        self.abstractive = abstractive
+        self.load_errors: dict[str, ModelUnavailable] = dict(load_errors or {})
+
+    @classmethod
+    def load(cls, settings: Settings) -> Models:
+        """Load every configured model once; a missing or broken model is recorded in load_errors."""
+        store = ModelStore(settings.models_dir)
+        models = cls(settings, store=store)
+        name = models.public_name(settings.translation_model)
+        try:
+            models.translator = load_translator(settings, store, name=name)
+            from .sharedcache import attach
+
+            attach(models.translator, settings, store)
+        except Exception as exc:  # noqa: BLE001 - missing, corrupt or incompatible files: recorded, never fatal
+            models._record("translation", settings.translation_model, exc)
+        if settings.load_abstractive or settings.summarizer == "abstractive":
+            name = models.public_name(settings.summarization_model)
+            try:
+                path = store.resolve(settings.summarization_model, role="summarization")
+                models.abstractive = AbstractiveSummarizer(path, settings, name=name)
+            except Exception as exc:  # noqa: BLE001 - as above
+                models._record("summarization", settings.summarization_model, exc)
+        return models
+
+    def _record(self, role: str, model: str, exc: Exception) -> None:
+        """Keep a load error as a ModelUnavailable that names the model, not where it lives on this server."""
+        if isinstance(exc, ModelUnavailable):
+            log.warning("%s model unavailable: %s", role, exc.message)
+            message, details = exc.message, dict(exc.details)
+        else:
+            log.error("%s model failed to load", role, exc_info=exc)
+            message, details = f"The {role} model '{model}' failed to load: {exc}", {}
+        details["model"] = self.public_name(model)
+        self.load_errors[role] = ModelUnavailable(
+            without_paths(message), **{k: without_paths(v) if isinstance(v, str) else v for k, v in details.items()}
+        )
+
+    def public_name(self, name_or_path: str) -> str:
+        """What clients see a model called: its manifest name, or the name of its folder."""
+        return name_or_path if name_or_path in self.store.entries else Path(name_or_path).name
+
+    def readiness_problems(self) -> list[str]:
+        """Why the default request cannot be served ([] when ready)."""
+        needed = ["translation"] + (["summarization"] if self.settings.summarizer == "abstractive" else [])
+        loaded = {"translation": self.translator, "summarization": self.abstractive}
+        return [
+            (self.load_errors[role].message if role in self.load_errors else f"No {role} model is loaded.")
+            for role in needed
+            if loaded[role] is None
+        ]
+
+    def status(self) -> list[dict]:
+        """Each configured model: name, revision, whether present and loaded, its engine and any load error."""
+        rows = []
+        for role, name, model in (
+            ("translation", self.settings.translation_model, self.translator),
+            ("summarization", self.settings.summarization_model, self.abstractive),
+        ):
+            entry = self.store.entries.get(name)
+            error = self.load_errors.get(role)
+            rows.append(
+                {
+                    "role": role,
+                    "name": self.public_name(name),
+                    "revision": entry.revision if entry else None,
+                    "commit": self.store.snapshot(name).get("commit") if entry else None,
+                    "present": self.store.is_present(name),
+                    "loaded": model is not None,
+                    "engine": model.describe()["engine"] if model is not None else None,
+                    "error": error.message if error else None,
+                }
+            )
+        if self.translator is not None:
+            rows[0]["cache"] = self.translator.cache.stats()
+            rows[0]["queue_depth"] = self.translator.queue.depth
+        return rows
+
+    def close(self) -> None:
+        """Stop the translator's queue worker (requests still queued fail with QueueClosed)."""
+        if self.translator is not None:
+            self.translator.close()
+
+
+def without_paths(text: str) -> str:
+    """text with every absolute path shortened to its last component (for what clients see)."""
+    return _PATH.sub(lambda m: m.group(1), text)
