@@ -121,8 +121,8 @@ def engines(path: Path, tokens: int, big: bool):
     def batched(t):
         return t.translate_sorted
 
-    hf4 = MarianTranslator(path, settings_for(path, tokens, num_beams=4))
-    hf1 = MarianTranslator(path, settings_for(path, tokens, num_beams=1))
+    hf4 = MarianTranslator(path, settings_for(path, tokens, beam_size=4))
+    hf1 = MarianTranslator(path, settings_for(path, tokens, beam_size=1))
     rows = []
     if not big:
         rows += [
@@ -131,7 +131,7 @@ def engines(path: Path, tokens: int, big: bool):
         ]
     rows += [("transformers beam 4, batched", hf4, batched(hf4)), ("transformers greedy, batched", hf1, batched(hf1))]
     for compute, beams in (("float32", 1), ("int8", 4), ("int8", 1)):
-        t = CTranslate2Translator(path, settings_for(path, tokens, num_beams=beams, ct2_compute_type=compute))
+        t = CTranslate2Translator(path, settings_for(path, tokens, beam_size=beams, ct2_compute_type=compute))
         rows.append((f"CTranslate2 {compute}, {'greedy' if beams == 1 else f'beam {beams}'}, batched", t, batched(t)))
     return rows
 
@@ -195,7 +195,7 @@ def measure_service(path: Path, text: str, sentences: list[str], tokens: int, ro
     """
     from summarizer.translate.ct2 import CTranslate2Translator
 
-    raw = {b: CTranslate2Translator(path, settings_for(path, tokens, num_beams=b)) for b in (1, 4)}
+    raw = {b: CTranslate2Translator(path, settings_for(path, tokens, beam_size=b)) for b in (1, 4)}
     port = 18000 + os.getpid() % 1000
     proc, cold = serve(path, tokens, port)
     clients = 8

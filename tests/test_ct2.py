@@ -17,7 +17,7 @@ def unknown(sample_text):
 
 @pytest.mark.parametrize("beams", [1, 4])
 def test_float32_matches_transformers(settings, tiny_models, beams, unknown):
-    s = settings.replace(ct2_compute_type="float32", num_beams=beams)
+    s = settings.replace(ct2_compute_type="float32", beam_size=beams)
     reference = MarianTranslator(tiny_models["translation"], s)
     fast = CTranslate2Translator(tiny_models["translation"], s)
     sources = KNOWN + [LONG_SENTENCE] + (unknown if beams == 1 else [])
@@ -49,7 +49,7 @@ def test_pipeline_with_ctranslate2(settings):
 @pytest.mark.parametrize("engine", [MarianTranslator, CTranslate2Translator])
 def test_a_translation_does_not_depend_on_its_batch(settings, tiny_models, unknown, engine):
     # A tight bound (a tenth of the input) cuts every output; each sentence must be cut at its own bound.
-    s = settings.replace(ct2_compute_type="float32", num_beams=1, max_output_ratio=0.1, max_output_offset=0)
+    s = settings.replace(ct2_compute_type="float32", beam_size=1, max_output_ratio=0.1, max_output_offset=0)
     translator = engine(tiny_models["translation"], s)
     short = min(unknown, key=len)
     alone = translator.translate_sorted([short])

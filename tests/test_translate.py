@@ -31,7 +31,7 @@ def test_translates_every_known_sentence(translator):
 
 
 def test_order_is_kept_across_length_sorted_batches(settings, tiny_models):
-    small_batches = MarianTranslator(tiny_models["translation"], settings.replace(batch_size=2, num_beams=1))
+    small_batches = MarianTranslator(tiny_models["translation"], settings.replace(batch_size=2, beam_size=1))
     sources = [s for s, _ in PAIRS][::-1]
     assert small_batches.translate_sentences(sources) == [t for _, t in PAIRS][::-1]
 
@@ -59,8 +59,8 @@ def test_output_length_is_bounded(settings, tiny_models):
 
 
 def test_beam_size_comes_from_the_model_when_configured_as_0(settings, tiny_models):
-    assert MarianTranslator(tiny_models["translation"], settings.replace(num_beams=0)).num_beams == 4
-    assert MarianTranslator(tiny_models["translation"], settings.replace(num_beams=2)).num_beams == 2
+    assert MarianTranslator(tiny_models["translation"], settings.replace(beam_size=0)).num_beams == 4
+    assert MarianTranslator(tiny_models["translation"], settings.replace(beam_size=2)).num_beams == 2
 
 
 def test_empty_sentences_translate_to_empty(translator):

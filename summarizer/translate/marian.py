@@ -24,7 +24,7 @@ class MarianBase(Translator):
         generation = _read_json(self.path / "generation_config.json")
         limit = min(self.vocab.model_max_length, int(config.get("max_position_embeddings", 512)))
         super().__init__(name or self.path.name, limit, settings)
-        self.num_beams = int(settings.num_beams or generation.get("num_beams") or config.get("num_beams") or 1)
+        self.num_beams = int(settings.beam_size or generation.get("num_beams") or config.get("num_beams") or 1)
 
     def count_tokens(self, text: str) -> int:
         """Source tokens of text, end-of-sentence included."""
