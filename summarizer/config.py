@@ -154,7 +154,7 @@ class Settings(BaseSettings):
         return (init_settings,)
 
     @classmethod
-    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> "Settings":
+    def from_env(cls, environ: Mapping[str, str] | None = None, **overrides: Any) -> Settings:
         """Defaults, then SUMMARIZER_* variables, then overrides; SettingsError names every wrong variable."""
         environ = os.environ if environ is None else environ
         problems = _unknown_variables(environ)
@@ -169,7 +169,7 @@ class Settings(BaseSettings):
         assert settings is not None
         return settings
 
-    def replace(self, **changes: Any) -> "Settings":
+    def replace(self, **changes: Any) -> Settings:
         """A copy with some fields changed (validated)."""
         return type(self)(**{**{name: getattr(self, name) for name in type(self).model_fields}, **changes})
 
@@ -210,8 +210,11 @@ def _unknown_variables(environ: Mapping[str, str]) -> list[str]:
         if variable.upper() in RENAMED:
             problems.append(f"{variable}: renamed; use {RENAMED[variable.upper()]}")
             continue
-        hint = difflib.get_close_matches(variable.upper(), known, n=1)
-        where = f"did you mean {hint[0]}?" if hint else "see `python -m summarizer settings` for the list"
+        # compare what follows the prefix: every name shares the prefix, which would make anything look close
+        hint = difflib.get_close_matches(
+            variable.upper()[len(ENV_PREFIX) :], [k[len(ENV_PREFIX) :] for k in known], n=1
+        )
+        where = f"did you mean {ENV_PREFIX}{hint[0]}?" if hint else "see `python -m summarizer settings` for the list"
         problems.append(f"{variable}: not a setting; {where}")
     return problems
 

@@ -80,8 +80,8 @@ def parse_request(body: dict, settings: Settings, allow_many: bool = True, from_
         raise invalid_input(exc, model) from None
     options = request.options()
     if "texts" not in request.model_fields_set:
-        return Parsed([check_text(getattr(request, "text"), settings.max_chars)], {}, options, False)
-    texts = getattr(request, "texts")
+        return Parsed([check_text(request.text, settings.max_chars)], {}, options, False)
+    texts = request.texts
     if len(texts) > settings.max_texts:
         raise InvalidInput(
             f"'texts' has {len(texts)} items; at most {settings.max_texts} per request",

@@ -57,7 +57,6 @@ def _no_default(schema: dict) -> None:
     schema.pop("default", None)  # absent rather than null when not sent
 
 
-
 class RequestOptions(BaseModel):
     """The options a request may set; None means the service's configured default."""
 
@@ -94,7 +93,7 @@ class RequestOptions(BaseModel):
             )
         return self
 
-    def options(self, summarize: bool = True) -> "Options":
+    def options(self, summarize: bool = True) -> Options:
         """These options as the pipeline's Options."""
         return Options(**self.model_dump(include=set(RequestOptions.model_fields)), summarize=summarize)
 
@@ -112,7 +111,7 @@ class Options(RequestOptions):
         except ValidationError as exc:  # the pipeline's callers expect our error vocabulary, not pydantic's
             raise invalid_input(exc, cls) from None
 
-    def validated(self) -> "Options":
+    def validated(self) -> Options:
         """Self: an Options is validated when it is made."""
         return self
 
@@ -328,7 +327,9 @@ def _range(metadata: list) -> str:
     if low:
         parts.append(f"of at least {low[1]}" if low[0] == "ge" else f"greater than {low[1]}")
     if high:
-        parts.append(("of at most" if not low else "at most") + f" {high[1]}" if high[0] == "le" else f"less than {high[1]}")
+        parts.append(
+            ("of at most" if not low else "at most") + f" {high[1]}" if high[0] == "le" else f"less than {high[1]}"
+        )
     return " " + " and ".join(parts) if parts else ""
 
 

@@ -134,11 +134,11 @@ def test_bad_text(pipeline, text, error, message):
 @pytest.mark.parametrize(
     "options, message",
     [
-        (dict(source_language="fr"), "'source_language' must be 'auto', 'ar' or 'en', not 'fr'"),
-        (dict(summary_sentences=0), "'summary_sentences' must be an integer from 1 to 100, not 0"),
-        (dict(summary_ratio=1.5), "'summary_ratio' must be a number greater than 0 and at most 1, not 1.5"),
-        (dict(summary_sentences=2, summary_ratio=0.5), "Give summary_sentences or summary_ratio, not both"),
-        (dict(summarizer="magic"), "'summarizer' must be 'extractive' or 'abstractive', not 'magic'"),
+        ({"source_language": "fr"}, "'source_language' must be 'auto', 'ar' or 'en', not 'fr'"),
+        ({"summary_sentences": 0}, "'summary_sentences' must be an integer from 1 to 100, not 0"),
+        ({"summary_ratio": 1.5}, "'summary_ratio' must be a number greater than 0 and at most 1, not 1.5"),
+        ({"summary_sentences": 2, "summary_ratio": 0.5}, "Give summary_sentences or summary_ratio, not both"),
+        ({"summarizer": "magic"}, "'summarizer' must be 'extractive' or 'abstractive', not 'magic'"),
     ],
 )
 def test_bad_options(options, message):
