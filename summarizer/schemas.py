@@ -22,6 +22,7 @@ from pydantic import (
     WithJsonSchema,
     create_model,
     field_serializer,
+    field_validator,
     model_validator,
 )
 from pydantic.dataclasses import dataclass
@@ -84,6 +85,12 @@ class RequestOptions(BaseModel):
         "the opus-mt authors' setting, takes about twice the time",
         json_schema_extra=_no_default,
     )
+
+    @field_validator("summary_sentences", "beam_size", mode="before")
+    @classmethod
+    def _whole_number(cls, value: Any) -> Any:
+        """22.0 as 22: JSON Schema counts a number with a zero fraction as an integer, so we do too."""
+        return int(value) if isinstance(value, float) and value.is_integer() else value
 
     @model_validator(mode="after")
     def _one_length(self):
