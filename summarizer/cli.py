@@ -26,9 +26,7 @@ def main(argv: list[str] | None = None) -> int:
     run.add_argument("--summary-sentences", type=int, help=f"1 to {MAX_SUMMARY_SENTENCES}")
     run.add_argument("--summary-ratio", type=float, help="greater than 0, at most 1")
     run.add_argument("--summarizer", choices=SUMMARIZERS)
-    run.add_argument(
-        "--beam-size", type=int, choices=range(1, MAX_BEAM_SIZE + 1), help="translation beam size (default: greedy, 1)"
-    )
+    run.add_argument("--beam-size", type=int, help=f"translation beam size, 1 to {MAX_BEAM_SIZE} (default: greedy, 1)")
     run.add_argument("--no-summary", action="store_true", help="translate only")
 
     table = commands.add_parser("settings", help="the SUMMARIZER_* settings: variable, accepted values, default")
