@@ -416,3 +416,24 @@ def test_a_model_that_fails_to_load(settings, tmp_path, engine):
     assert response.status_code == 503
     assert "failed to load" in response.get_json()["error"]["message"]
     assert client.post("/api/v1/summarize", json={"text": "The base was hit. Nobody died."}).status_code == 200
+
+
+@pytest.mark.parametrize(
+    "data, status, shown",
+    [
+        ({"text": PAIRS[3][0]}, 200, PAIRS[3][1]),
+        ({"text": PAIRS[3][0], "beam_size": "4"}, 200, PAIRS[3][1]),
+        ({"text": "   "}, 400, "&#39;text&#39; is empty; send the text to translate and summarize"),
+        (
+            {"text": PAIRS[3][0], "beam_size": "9"},
+            400,
+            "&#39;beam_size&#39; must be an integer from 1 to 8, not &#39;9&#39;",
+        ),
+        ({"text": PAIRS[3][0], "texts": "x"}, 400, "Unknown field &#39;texts&#39;; did you mean &#39;text&#39;?"),
+    ],
+)
+def test_web_form_shares_the_request_model(client, data, status, shown):
+    response = client.post("/", data=data)
+    assert response.status_code == status
+    assert response.content_type.startswith("text/html")
+    assert shown in response.get_data(as_text=True)
