@@ -14,6 +14,7 @@ from pathlib import Path
 from typing import Any, Literal
 
 from pydantic import Field, ValidationError, field_validator
+from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .schemas import MAX_BEAM_SIZE, MAX_SUMMARY_SENTENCES, accepted
@@ -190,7 +191,7 @@ def env_name(field: str) -> str:
     return ENV_PREFIX + field.upper()
 
 
-def _describe(error: dict, overrides: set[str]) -> str:
+def _describe(error: ErrorDetails, overrides: set[str]) -> str:
     name = str(error["loc"][0]) if error["loc"] else ""
     if error["type"] == "extra_forbidden":
         return f"{name}: not a setting"

@@ -56,8 +56,9 @@ def init_app(app: Flask) -> None:
             message = f"The request body is over the limit of {app.config['MAX_CONTENT_LENGTH']} bytes"
         if wants_json():
             response = error_response(exc.code or 500, code, message)
-            if exc.code == 405 and exc.valid_methods:
-                response.headers["Allow"] = ", ".join(exc.valid_methods)
+            allowed = getattr(exc, "valid_methods", None)  # MethodNotAllowed's own attribute
+            if exc.code == 405 and allowed:
+                response.headers["Allow"] = ", ".join(allowed)
             return response
         return html_error(exc.code or 500, message)
 

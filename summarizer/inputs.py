@@ -79,9 +79,10 @@ def parse_request(body: dict, settings: Settings, allow_many: bool = True, from_
     except ValidationError as exc:
         raise invalid_input(exc, model) from None
     options = request.options()
+    fields = dict(request)
     if "texts" not in request.model_fields_set:
-        return Parsed([check_text(request.text, settings.max_chars)], {}, options, False)
-    texts = request.texts
+        return Parsed([check_text(fields["text"], settings.max_chars)], {}, options, False)
+    texts = fields["texts"]
     if len(texts) > settings.max_texts:
         raise InvalidInput(
             f"'texts' has {len(texts)} items; at most {settings.max_texts} per request",

@@ -2,7 +2,9 @@
 
 from __future__ import annotations
 
-from pydantic.json_schema import models_json_schema
+from typing import Any
+
+from pydantic.json_schema import JsonSchemaMode, models_json_schema
 
 from .config import Settings
 from .schemas import DetectBatch, DetectResult, Error, ModelsListing, Result, ResultBatch, request_model
@@ -34,21 +36,19 @@ def openapi_document(settings: Settings) -> dict:
     """The document; limits (characters, texts per call) come from settings."""
     json_request = request_model(settings.max_chars, settings.max_texts, many=True)
     form_request = request_model(settings.max_chars, settings.max_texts, many=False)
-    refs, definitions = models_json_schema(
-        [
-            (json_request, "validation"),
-            (form_request, "validation"),
-            (Result, "serialization"),
-            (ResultBatch, "serialization"),
-            (DetectResult, "serialization"),
-            (DetectBatch, "serialization"),
-            (ModelsListing, "serialization"),
-            (Error, "serialization"),
-        ],
-        ref_template=REF,
-    )
+    entries: list[tuple[Any, JsonSchemaMode]] = [
+        (json_request, "validation"),
+        (form_request, "validation"),
+        (Result, "serialization"),
+        (ResultBatch, "serialization"),
+        (DetectResult, "serialization"),
+        (DetectBatch, "serialization"),
+        (ModelsListing, "serialization"),
+        (Error, "serialization"),
+    ]
+    refs, definitions = models_json_schema(entries, ref_template=REF)
 
-    def ref(model, mode: str = "serialization") -> dict:
+    def ref(model: Any, mode: JsonSchemaMode = "serialization") -> dict:
         return refs[(model, mode)]
 
     def errors(*statuses: int) -> dict:

@@ -404,7 +404,7 @@ class Result:
     """Everything one text gives: detection, translation, alignment, summary, models, timings."""
 
     detection: Annotated[Detection, Field(serialization_alias="detected_language")]
-    source_language: Literal["ar", "en"]
+    source_language: Annotated[str, Field(json_schema_extra={"enum": list(SUPPORTED_LANGUAGES)})]
     translation: str | None
     sentences: list[AlignedSentence]
     summary: Summary | None
@@ -499,10 +499,10 @@ def error_body(code: str, message: str, details: dict | None = None) -> dict:
     )
 
 
-@functools.cache
-def _adapter(kind: type) -> TypeAdapter:
-    return TypeAdapter(kind)
+_ADAPTERS: dict[type, TypeAdapter] = {}
 
 
 def _dump(value: Any) -> dict:
-    return _adapter(type(value)).dump_python(value, mode="json", by_alias=True)
+    kind = type(value)
+    adapter = _ADAPTERS.get(kind) or _ADAPTERS.setdefault(kind, TypeAdapter(kind))
+    return adapter.dump_python(value, mode="json", by_alias=True)

@@ -386,6 +386,17 @@ def test_openapi_document_is_valid(spec):
     assert set(spec["paths"]) == {"/api/v1/summarize", "/api/v1/translate", "/api/v1/detect", "/api/v1/models"}
 
 
+def test_openapi_document_carries_the_configured_limits(settings, pipeline):
+    narrow = settings.replace(max_chars=500, max_texts=3)
+    spec = create_app(narrow, pipeline=pipeline).test_client().get("/api/v1/openapi.json").get_json()
+    request = spec["components"]["schemas"]["TextRequest"]["properties"]
+    assert request["text"]["maxLength"] == 500
+    assert (request["texts"]["maxItems"], request["texts"]["items"]["maxLength"]) == (3, 500)
+    assert request["beam_size"]["maximum"] == 8
+    assert request["source_language"]["enum"] == ["auto", "ar", "en"]
+    assert spec["components"]["schemas"]["SingleTextRequest"]["properties"]["text"]["maxLength"] == 500
+
+
 def test_one_enormous_sentence_without_punctuation(client):
     text = " ".join([PAIRS[0][0].rstrip(".")] * 400)[:19_000]  # ~19,000 characters, no sentence end
     response = client.post("/api/v1/translate", json={"text": text})
