@@ -170,7 +170,7 @@ class TextRequest(RequestOptions):
 
 
 class SingleTextRequest(RequestOptions):
-    """The web form's request: one `text` and options."""
+    """A request of one `text` and options: the web form's, and what the document offers form-encoded."""
 
     model_config = ConfigDict(
         json_schema_extra={"required": ["text"], "not": {"required": ["summary_sentences", "summary_ratio"]}}
@@ -299,9 +299,12 @@ def invalid_input(exc: ValidationError, model: type[BaseModel]) -> InvalidInput:
         return InvalidInput(error["msg"], field=ctx.get("field"))
     name = str(loc[0])
     value = error["input"]
-    shown = repr(value) if isinstance(value, str) else json_type(value)
-    if isinstance(value, (int, float)) and not isinstance(value, bool):
+    if isinstance(value, str):
+        shown = repr(value) if len(value) <= 40 else repr(value[:40]) + "..."  # never echo a whole text back
+    elif isinstance(value, (int, float)) and not isinstance(value, bool):
         shown = repr(value)
+    else:
+        shown = json_type(value)
     return InvalidInput(f"'{name}' must be {accepted(model.model_fields[name])}, not {shown}", field=name)
 
 

@@ -230,6 +230,13 @@ def unsupported(language):
             "source_language",
         ),
         (
+            {"json": {"text": "hi", "summarizer": "abstractive summary " * 1000}},
+            400,
+            "invalid_input",
+            "'summarizer' must be 'extractive' or 'abstractive', not 'abstractive summary abstractive summary '...",
+            "summarizer",
+        ),
+        (
             {"json": {"text": "hi", "summarizer": "abstractve"}},
             400,
             "invalid_input",
