@@ -2,12 +2,16 @@
 
 import io
 import json
+import re
 
+import hypothesis
 import pytest
 from openapi_schema_validator import OAS31Validator
 from tinymodels import ARTICLE, ARTICLE_TRANSLATION, PAIRS
 
 from summarizer import create_app
+from summarizer.errors import InvalidInput
+from summarizer.schemas import TEXT_PATTERN, check_text
 
 
 @pytest.fixture(scope="module")
@@ -455,3 +459,14 @@ def test_web_form_shares_the_request_model(client, data, status, shown):
     assert response.status_code == status
     assert response.content_type.startswith("text/html")
     assert shown in response.get_data(as_text=True)
+
+
+@hypothesis.given(hypothesis.strategies.text(max_size=30))
+@hypothesis.settings(max_examples=300, derandomize=True, deadline=None)
+def test_the_documented_text_pattern_is_what_check_text_accepts(text):
+    try:
+        check_text(text, max_chars=100)
+        accepted = True
+    except InvalidInput:
+        accepted = False
+    assert accepted == bool(re.search(TEXT_PATTERN, text)), repr(text)
