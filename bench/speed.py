@@ -120,8 +120,8 @@ def engines(path: Path, tokens: int, big: bool):
     def batched(t):
         return t.translate
 
-    hf4 = load_engine(settings_for(path, tokens, num_beams=4, translation_engine="transformers"), path)
-    hf1 = load_engine(settings_for(path, tokens, num_beams=1, translation_engine="transformers"), path)
+    hf4 = load_engine(settings_for(path, tokens, beam_size=4, translation_engine="transformers"), path)
+    hf1 = load_engine(settings_for(path, tokens, beam_size=1, translation_engine="transformers"), path)
     rows = []
     if not big:
         rows += [
@@ -130,7 +130,7 @@ def engines(path: Path, tokens: int, big: bool):
         ]
     rows += [("transformers beam 4, batched", hf4, batched(hf4)), ("transformers greedy, batched", hf1, batched(hf1))]
     for compute, beams in (("float32", 1), ("int8", 4), ("int8", 1)):
-        t = load_engine(settings_for(path, tokens, num_beams=beams, ct2_compute_type=compute), path)
+        t = load_engine(settings_for(path, tokens, beam_size=beams, ct2_compute_type=compute), path)
         rows.append((f"CTranslate2 {compute}, {'greedy' if beams == 1 else f'beam {beams}'}, batched", t, batched(t)))
     return rows
 
@@ -194,7 +194,7 @@ def measure_service(path: Path, text: str, sentences: list[str], tokens: int, ro
     """
     from summarizer.translate import load_engine
 
-    raw = {b: load_engine(settings_for(path, tokens, num_beams=b), path) for b in (1, 4)}
+    raw = {b: load_engine(settings_for(path, tokens, beam_size=b), path) for b in (1, 4)}
     port = 18000 + os.getpid() % 1000
     proc, cold = serve(path, tokens, port)
     clients = 8

@@ -5,8 +5,9 @@ from __future__ import annotations
 from flask import Blueprint, current_app, jsonify, request
 
 from .errors import SummarizerError
-from .inputs import parse_request, read_body
+from .inputs import parse
 from .openapi import openapi_document
+from .schemas import SUPPORTED_LANGUAGES, DetectResult
 
 bp = Blueprint("api", __name__)
 
@@ -19,17 +20,24 @@ def _settings():
     return current_app.extensions["summarizer.settings"]
 
 
+def _item_error(index: int, exc: SummarizerError) -> dict:
+    return {"index": index, "error": {**exc.to_dict(), "status": exc.status}}
+
+
 def _run(call):
     """One text -> its result; many texts -> each its own result or error, in order."""
-    texts, options, many = parse_request(read_body(request, _settings()), _settings())
-    if not many:
-        return jsonify(call(texts[0], options))
+    parsed = parse(request, _settings())
+    if not parsed.many:
+        return jsonify(call(parsed.texts[0], parsed.options))
     results = []
-    for index, item in enumerate(texts):
+    for index, item in enumerate(parsed.texts):
+        if index in parsed.errors:
+            results.append(_item_error(index, parsed.errors[index]))
+            continue
         try:
-            results.append({"index": index, "result": call(item, options)})
+            results.append({"index": index, "result": call(item, parsed.options)})
         except SummarizerError as exc:
-            results.append({"index": index, "error": {**exc.to_dict(), "status": exc.status}})
+            results.append(_item_error(index, exc))
     return jsonify({"results": results})
 
 
@@ -48,11 +56,11 @@ def translate():
 @bp.post("/detect")
 def detect():
     """Language of the text, with confidence and whether we serve it."""
-    from .service import SUPPORTED_LANGUAGES
 
     def call(text, _options):
         detection = _pipeline().detect(text)
-        return {**detection.to_dict(), "supported": detection.language in SUPPORTED_LANGUAGES}
+        supported = detection.language in SUPPORTED_LANGUAGES
+        return DetectResult(detection.language, detection.confidence, detection.script, supported).to_dict()
 
     return _run(call)
 
@@ -65,5 +73,5 @@ def models():
 
 @bp.get("/openapi.json")
 def openapi():
-    """The OpenAPI 3 description of this API."""
+    """The OpenAPI 3.1 description of this API."""
     return jsonify(openapi_document(_settings()))

@@ -7,8 +7,9 @@ import json
 import logging
 import sys
 
-from .config import Settings
+from .config import Settings, SettingsError, settings_table
 from .errors import SummarizerError
+from .schemas import MAX_BEAM_SIZE, MAX_SUMMARY_SENTENCES, SOURCE_LANGUAGES, SUMMARIZERS
 from .store import ModelStore
 
 
@@ -21,12 +22,15 @@ def main(argv: list[str] | None = None) -> int:
 
     run = commands.add_parser("summarize", help="detect, translate and summarize a text file; print JSON")
     run.add_argument("file", help="a UTF-8 text file, or - for standard input")
-    run.add_argument("--source-language", default="auto", choices=["auto", "ar", "en"])
-    run.add_argument("--summary-sentences", type=int)
-    run.add_argument("--summary-ratio", type=float)
-    run.add_argument("--summarizer", choices=["extractive", "abstractive"])
-    run.add_argument("--beam-size", type=int, help="translation beam size (default: greedy, 1)")
+    run.add_argument("--source-language", default="auto", choices=SOURCE_LANGUAGES)
+    run.add_argument("--summary-sentences", type=int, help=f"1 to {MAX_SUMMARY_SENTENCES}")
+    run.add_argument("--summary-ratio", type=float, help="greater than 0, at most 1")
+    run.add_argument("--summarizer", choices=SUMMARIZERS)
+    run.add_argument("--beam-size", type=int, help=f"translation beam size, 1 to {MAX_BEAM_SIZE} (default: greedy, 1)")
     run.add_argument("--no-summary", action="store_true", help="translate only")
+
+    table = commands.add_parser("settings", help="the SUMMARIZER_* settings: variable, accepted values, default")
+    table.add_argument("--markdown", action="store_true", help="as the README's Markdown table")
 
     models = commands.add_parser("models", help="the model store")
     models_cmd = models.add_subparsers(dest="models_command", required=True)
@@ -50,7 +54,14 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
-    settings = Settings.from_env()
+    if args.command == "settings":
+        print(settings_table(markdown=args.markdown))
+        return 0
+    try:
+        settings = Settings.from_env()
+    except SettingsError as exc:
+        print(exc, file=sys.stderr)
+        return 2
     try:
         if args.command == "summarize":
             return _summarize(args, settings)
@@ -78,10 +89,10 @@ def _summarize(args, settings: Settings) -> int:
         with open(args.file, encoding="utf-8-sig") as handle:
             text = handle.read()
     options = Options(
-        args.source_language,
-        args.summary_sentences,
-        args.summary_ratio,
-        args.summarizer,
+        source_language=args.source_language,
+        summary_sentences=args.summary_sentences,
+        summary_ratio=args.summary_ratio,
+        summarizer=args.summarizer,
         summarize=not args.no_summary,
         beam_size=args.beam_size,
     )

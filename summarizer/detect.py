@@ -18,11 +18,12 @@ from __future__ import annotations
 
 import os
 import unicodedata
-from dataclasses import dataclass
 
 import langdetect
 import numpy as np
 from langdetect import DetectorFactory
+
+from .schemas import Detection
 
 UNDETERMINED = "und"
 ARABIC_SCRIPT_LANGUAGES = ("ar", "fa", "ur")
@@ -34,19 +35,6 @@ ARABIC_LETTERS = frozenset("يكةى")
 PRIORS = {"latin": {"en": 5000.0}, "arabic": {"ar": 5.0, "fa": 3.0}}
 # Additive smoothing of n-gram probabilities, as langdetect's alpha / BASE_FREQ.
 SMOOTHING = 0.5 / 10000
-
-
-@dataclass(frozen=True)
-class Detection:
-    """A language code (ISO 639-1, or "und"), a confidence in [0, 1], the dominant script."""
-
-    language: str
-    confidence: float
-    script: str
-
-    def to_dict(self) -> dict:
-        """JSON form."""
-        return {"language": self.language, "confidence": round(float(self.confidence), 4), "script": self.script}
 
 
 class LanguageDetector:

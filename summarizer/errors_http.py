@@ -8,6 +8,7 @@ from flask import Flask, jsonify, render_template, request
 from werkzeug.exceptions import HTTPException, InternalServerError
 
 from .errors import Overloaded, SummarizerError
+from .schemas import error_body
 
 log = logging.getLogger(__name__)
 JSON_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics")
@@ -15,10 +16,7 @@ JSON_PREFIXES = ("/api/", "/healthz", "/readyz", "/metrics")
 
 def error_response(status: int, code: str, message: str, details: dict | None = None, headers: dict | None = None):
     """The one JSON error shape: {"error": {"code", "message", "details"?}} with its status."""
-    body = {"code": code, "message": message}
-    if details:
-        body["details"] = details
-    response = jsonify({"error": body})
+    response = jsonify(error_body(code, message, details))
     response.status_code = status
     for key, value in (headers or {}).items():
         response.headers[key] = value
@@ -58,8 +56,9 @@ def init_app(app: Flask) -> None:
             message = f"The request body is over the limit of {app.config['MAX_CONTENT_LENGTH']} bytes"
         if wants_json():
             response = error_response(exc.code or 500, code, message)
-            if exc.code == 405 and exc.valid_methods:
-                response.headers["Allow"] = ", ".join(exc.valid_methods)
+            allowed = getattr(exc, "valid_methods", None)  # MethodNotAllowed's own attribute
+            if exc.code == 405 and allowed:
+                response.headers["Allow"] = ", ".join(allowed)
             return response
         return html_error(exc.code or 500, message)
 

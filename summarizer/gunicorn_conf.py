@@ -5,9 +5,15 @@ model itself uses SUMMARIZER_THREADS CPU threads), so a 2-core machine is not
 oversubscribed by several model copies competing for the same cores.
 """
 
-from summarizer.config import Settings
+import sys
 
-_settings = Settings.from_env()
+from summarizer.config import Settings, SettingsError
+
+try:
+    _settings = Settings.from_env()
+except SettingsError as exc:  # a wrong setting stops the server before it starts, with one plain message
+    print(f"summarizer: {exc}", file=sys.stderr)
+    sys.exit(2)
 
 bind = _settings.bind
 workers = _settings.workers

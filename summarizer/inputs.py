@@ -1,24 +1,16 @@
-"""Read a request body (JSON, form fields or an uploaded .txt) into texts and Options, strictly."""
+"""Read a request body (JSON, form fields or an uploaded .txt) and check it against the request model."""
 
 from __future__ import annotations
 
-import difflib
 import json
+from dataclasses import dataclass
 
 from flask import Request
+from pydantic import ValidationError
 
 from .config import Settings
-from .errors import InvalidInput, UnsupportedMediaType
-from .service import Options
-
-OPTION_FIELDS = {
-    "source_language": str,
-    "summary_sentences": int,
-    "summary_ratio": float,
-    "summarizer": str,
-    "beam_size": int,
-}
-TEXT_FIELDS = ("text", "texts")
+from .errors import InvalidInput, SummarizerError, UnsupportedMediaType
+from .schemas import Options, check_text, invalid_input, request_model
 
 
 def read_body(request: Request, settings: Settings, allowed: tuple[str, ...] = ()) -> dict:
@@ -59,50 +51,50 @@ def read_body(request: Request, settings: Settings, allowed: tuple[str, ...] = (
     )
 
 
-def parse_request(body: dict, settings: Settings, allow_many: bool = True) -> tuple[list, Options, bool]:
-    """(texts, Options, whether 'texts' was sent) from body fields; unknown or mistyped fields are InvalidInput.
+@dataclass
+class Parsed:
+    """A checked request: its texts, the errors of the texts that failed (by index), its options."""
 
-    The texts themselves are checked later, one by one, so that one bad text in a batch fails alone.
+    texts: list[str]
+    errors: dict[int, SummarizerError]
+    options: Options
+    many: bool
+
+
+def parse(request: Request, settings: Settings, allow_many: bool = True) -> Parsed:
+    """Read and check a request body: see read_body and parse_request."""
+    body = read_body(request, settings)
+    return parse_request(body, settings, allow_many, from_form=not request.is_json)
+
+
+def parse_request(body: dict, settings: Settings, allow_many: bool = True, from_form: bool = False) -> Parsed:
+    """Validate body fields against the request model; unknown or mistyped fields are InvalidInput.
+
+    JSON values must have their documented types; form values are strings and are converted. One text that
+    fails its checks raises; in a `texts` batch each bad text is recorded in `errors` and fails alone.
     """
-    known = set(OPTION_FIELDS) | set(TEXT_FIELDS if allow_many else ("text",))
-    for key in body:
-        if key not in known:
-            hint = difflib.get_close_matches(key, known, n=1)
-            suggestion = f"; did you mean '{hint[0]}'?" if hint else f"; known fields: {', '.join(sorted(known))}"
-            raise InvalidInput(f"Unknown field '{key}'{suggestion}", field=key)
-    has_text, has_texts = "text" in body, "texts" in body
-    if has_text == has_texts:
-        raise InvalidInput(
-            "Send exactly one of 'text' (a string) or 'texts' (a list of strings)"
-            if allow_many
-            else "Send the field 'text' (a string)",
-            field="text",
-        )
-    options = Options(**{k: _typed(k, body[k]) for k in OPTION_FIELDS if k in body})
-    if has_text:
-        return [body["text"]], options.validated(), False
-    texts = body["texts"]
-    if not isinstance(texts, list) or not texts:
-        raise InvalidInput("'texts' must be a non-empty list of strings", field="texts")
+    model = request_model(settings.max_chars, settings.max_texts, allow_many)
+    try:
+        request = model.model_validate(body, strict=not from_form)
+    except ValidationError as exc:
+        raise invalid_input(exc, model) from None
+    options = request.options()
+    fields = dict(request)
+    if "texts" not in request.model_fields_set:
+        return Parsed([check_text(fields["text"], settings.max_chars)], {}, options, False)
+    texts = fields["texts"]
     if len(texts) > settings.max_texts:
         raise InvalidInput(
             f"'texts' has {len(texts)} items; at most {settings.max_texts} per request",
             field="texts",
             limit=settings.max_texts,
         )
-    return texts, options.validated(), True
-
-
-def _typed(name: str, value):
-    """Coerce form strings; reject wrong JSON types with a message naming the field."""
-    kind = OPTION_FIELDS[name]
-    if isinstance(value, str) and kind is not str:
+    checked: list[str] = []
+    errors: dict[int, SummarizerError] = {}
+    for index, text in enumerate(texts):
         try:
-            return kind(value)
-        except ValueError:
-            raise InvalidInput(f"'{name}' must be a {kind.__name__}", field=name) from None
-    if kind is float and isinstance(value, (int, float)) and not isinstance(value, bool):
-        return float(value)
-    if not isinstance(value, kind) or isinstance(value, bool):
-        raise InvalidInput(f"'{name}' must be {'a string' if kind is str else 'a ' + kind.__name__}", field=name)
-    return value
+            checked.append(check_text(text, settings.max_chars, field=f"texts[{index}]"))
+        except SummarizerError as exc:
+            errors[index] = exc
+            checked.append("")
+    return Parsed(checked, errors, options, True)

@@ -5,100 +5,36 @@ from __future__ import annotations
 import logging
 import time
 from contextlib import contextmanager, nullcontext
-from dataclasses import asdict, dataclass, field
 
 from .config import Settings
 from .detect import Detection, LanguageDetector
-from .errors import InvalidInput, ModelUnavailable, TextTooLong, UnsupportedLanguage
+from .errors import ModelUnavailable, UnsupportedLanguage
 from .models import Models
+from .schemas import (  # the data classes live with the API's definition; imported here for callers
+    MAX_BEAM_SIZE,
+    SOURCE_LANGUAGES,
+    SUPPORTED_LANGUAGES,
+    AlignedSentence,
+    Options,
+    Result,
+    Summary,
+    check_text,
+)
 from .segment import join_paragraphs, split_paragraphs
-from .summarize import METHODS, ExtractiveSummarizer
+from .summarize import ExtractiveSummarizer
 from .translate import Ticket, Translator
 
 log = logging.getLogger(__name__)
-
-SUPPORTED_LANGUAGES = ("ar", "en")
-SOURCE_LANGUAGES = ("auto",) + SUPPORTED_LANGUAGES
-_ALLOWED_CONTROLS = {"\n", "\r", "\t"}
-MAX_BEAM_SIZE = 8  # what one request may cost: decoding time grows about in proportion to the beam
-
-
-@dataclass(frozen=True)
-class Options:
-    """What a caller may choose per request."""
-
-    source_language: str = "auto"
-    summary_sentences: int | None = None
-    summary_ratio: float | None = None
-    summarizer: str | None = None  # None: the configured default
-    summarize: bool = True
-    beam_size: int | None = None  # None: the configured default (greedy)
-
-    def validated(self) -> "Options":
-        """Self, or InvalidInput saying which option is wrong and what it accepts."""
-        if self.source_language not in SOURCE_LANGUAGES:
-            raise InvalidInput(
-                f"source_language must be one of {list(SOURCE_LANGUAGES)}, not {self.source_language!r}",
-                field="source_language",
-            )
-        if self.summary_sentences is not None and self.summary_ratio is not None:
-            raise InvalidInput("Give summary_sentences or summary_ratio, not both", field="summary_sentences")
-        if self.summary_sentences is not None and not (1 <= self.summary_sentences <= 100):
-            raise InvalidInput("summary_sentences must be between 1 and 100", field="summary_sentences")
-        if self.summary_ratio is not None and not (0.0 < self.summary_ratio <= 1.0):
-            raise InvalidInput("summary_ratio must be greater than 0 and at most 1", field="summary_ratio")
-        if self.beam_size is not None and not (1 <= self.beam_size <= MAX_BEAM_SIZE):
-            raise InvalidInput(f"beam_size must be between 1 and {MAX_BEAM_SIZE}", field="beam_size")
-        if self.summarizer is not None and self.summarizer not in METHODS:
-            raise InvalidInput(
-                f"summarizer must be one of {list(METHODS)}, not {self.summarizer!r}", field="summarizer"
-            )
-        return self
-
-
-@dataclass
-class AlignedSentence:
-    """One source sentence, its translation (None when the source is English) and its paragraph."""
-
-    index: int
-    paragraph: int
-    source: str
-    translation: str | None
-
-
-@dataclass
-class Summary:
-    """The summary in English and, for extractive summaries of Arabic, as the Arabic sentences it came from."""
-
-    method: str
-    english: str
-    arabic: str | None
-    sentence_indexes: list[int] | None
-
-
-@dataclass
-class Result:
-    """Everything one text gives: detection, translation, alignment, summary, models, timings."""
-
-    detection: Detection
-    source_language: str
-    translation: str | None
-    sentences: list[AlignedSentence]
-    summary: Summary | None
-    models: dict = field(default_factory=dict)
-    timings_ms: dict = field(default_factory=dict)
-
-    def to_dict(self) -> dict:
-        """JSON-ready form."""
-        return {
-            "detected_language": self.detection.to_dict(),
-            "source_language": self.source_language,
-            "translation": self.translation,
-            "sentences": [asdict(s) for s in self.sentences],
-            "summary": asdict(self.summary) if self.summary else None,
-            "models": self.models,
-            "timings_ms": {k: round(v, 2) for k, v in self.timings_ms.items()},
-        }
+__all__ = [
+    "MAX_BEAM_SIZE",
+    "SOURCE_LANGUAGES",
+    "SUPPORTED_LANGUAGES",
+    "AlignedSentence",
+    "Options",
+    "Pipeline",
+    "Result",
+    "Summary",
+]
 
 
 class Pipeline:
@@ -118,20 +54,7 @@ class Pipeline:
 
     def check_text(self, text) -> str:
         """The text if it is usable, else InvalidInput or TextTooLong saying what to fix."""
-        if not isinstance(text, str):
-            raise InvalidInput(f"'text' must be a string, not {_json_type(text)}", field="text")
-        if "\x00" in text or any(ord(c) < 32 and c not in _ALLOWED_CONTROLS for c in text):
-            raise InvalidInput("'text' contains NUL or other control characters; send plain UTF-8 text", field="text")
-        if not text.strip():
-            raise InvalidInput("'text' is empty; send the text to translate and summarize", field="text")
-        if len(text) > self.settings.max_chars:
-            raise TextTooLong(
-                f"'text' has {len(text)} characters; the limit is {self.settings.max_chars}",
-                field="text",
-                limit=self.settings.max_chars,
-                length=len(text),
-            )
-        return text
+        return check_text(text, self.settings.max_chars)
 
     def detect(self, text: str) -> Detection:
         """Language of a checked text."""
@@ -251,13 +174,3 @@ def _unsupported_message(detection: Detection) -> str:
         f"this service translates Arabic (ar) and summarizes Arabic and English (en)"
     )
 
-
-def _json_type(value) -> str:
-    return {
-        type(None): "null",
-        bool: "a boolean",
-        int: "a number",
-        float: "a number",
-        list: "a list",
-        dict: "an object",
-    }.get(type(value), type(value).__name__)

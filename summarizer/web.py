@@ -5,7 +5,7 @@ from __future__ import annotations
 from flask import Blueprint, current_app, render_template, request
 
 from .errors import SummarizerError
-from .inputs import parse_request, read_body
+from .inputs import parse
 
 bp = Blueprint("web", __name__)
 LANGUAGE_NAMES = {"ar": "Arabic", "en": "English", "fa": "Persian", "ur": "Urdu", "und": "undetermined"}
@@ -24,9 +24,9 @@ def submit():
     pipeline = current_app.extensions["summarizer.pipeline"]
     form = dict(request.form)
     try:
-        (text,), options, _ = parse_request(read_body(request, settings), settings, allow_many=False)
-        form["text"] = text
-        result = pipeline.process(text, options)
+        parsed = parse(request, settings, allow_many=False)
+        form["text"] = parsed.texts[0]
+        result = pipeline.process(parsed.texts[0], parsed.options)
     except SummarizerError as exc:
         return _page(form=form, error=exc), exc.status
     return _page(form=form, result=result)

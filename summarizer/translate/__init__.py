@@ -23,7 +23,7 @@ def load_engine(settings: Settings, path: Path, name: str | None = None) -> Tran
         "name": name or Path(path).name,
         "threads": settings.threads,
         "batch_size": settings.batch_size,
-        "beam_size": settings.num_beams,
+        "beam_size": settings.beam_size,
         "output_ratio": settings.max_output_ratio,
         "output_offset": settings.max_output_offset,
         "no_repeat_ngram_size": settings.no_repeat_ngram_size,
