@@ -10,7 +10,7 @@ from pydantic import ValidationError
 
 from .config import Settings
 from .errors import InvalidInput, SummarizerError, UnsupportedMediaType
-from .schemas import Options, check_text, invalid_input, request_model
+from .schemas import Options, RequestOptions, check_text, invalid_input, request_model
 
 
 def read_body(request: Request, settings: Settings, allowed: tuple[str, ...] = ()) -> dict:
@@ -59,21 +59,25 @@ class Parsed:
     errors: dict[int, SummarizerError]
     options: Options
     many: bool
+    request: RequestOptions | None = None  # the validated body, for fields beyond the texts and options
 
 
-def parse(request: Request, settings: Settings, allow_many: bool = True) -> Parsed:
+def parse(request: Request, settings: Settings, allow_many: bool = True, job: bool = False) -> Parsed:
     """Read and check a request body: see read_body and parse_request."""
     body = read_body(request, settings)
-    return parse_request(body, settings, allow_many, from_form=not request.is_json)
+    return parse_request(body, settings, allow_many, from_form=not request.is_json, job=job)
 
 
-def parse_request(body: dict, settings: Settings, allow_many: bool = True, from_form: bool = False) -> Parsed:
+def parse_request(
+    body: dict, settings: Settings, allow_many: bool = True, from_form: bool = False, job: bool = False
+) -> Parsed:
     """Validate body fields against the request model; unknown or mistyped fields are InvalidInput.
 
     JSON values must have their documented types; form values are strings and are converted. One text that
     fails its checks raises; in a `texts` batch each bad text is recorded in `errors` and fails alone.
     """
-    model = request_model(settings.max_chars, settings.max_texts, allow_many)
+    max_texts = settings.max_job_texts if job else settings.max_texts
+    model = request_model(settings.max_chars, max_texts, allow_many, job)
     try:
         request = model.model_validate(body, strict=not from_form)
     except ValidationError as exc:
@@ -81,13 +85,13 @@ def parse_request(body: dict, settings: Settings, allow_many: bool = True, from_
     options = request.options()
     fields = dict(request)
     if "texts" not in request.model_fields_set:
-        return Parsed([check_text(fields["text"], settings.max_chars)], {}, options, False)
+        return Parsed([check_text(fields["text"], settings.max_chars)], {}, options, False, request)
     texts = fields["texts"]
-    if len(texts) > settings.max_texts:
+    if len(texts) > max_texts:
         raise InvalidInput(
-            f"'texts' has {len(texts)} items; at most {settings.max_texts} per request",
+            f"'texts' has {len(texts)} items; at most {max_texts} per {'job' if job else 'request'}",
             field="texts",
-            limit=settings.max_texts,
+            limit=max_texts,
         )
     checked: list[str] = []
     errors: dict[int, SummarizerError] = {}
@@ -97,4 +101,4 @@ def parse_request(body: dict, settings: Settings, allow_many: bool = True, from_
         except SummarizerError as exc:
             errors[index] = exc
             checked.append("")
-    return Parsed(checked, errors, options, True)
+    return Parsed(checked, errors, options, True, request)

@@ -27,7 +27,6 @@ from .errors import DeadlineExceeded, InvalidInput, Overloaded, SummarizerError
 
 log = logging.getLogger(__name__)
 
-TASKS = ("summarize", "translate")
 SIGNATURE_HEADER = "X-Summarizer-Signature"
 
 

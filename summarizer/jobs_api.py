@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import logging
-from dataclasses import asdict
+from typing import cast
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 
-from .errors import InvalidInput, SummarizerError
-from .inputs import parse_request, read_body
-from .jobs import TASKS, JobSpec, LocalRunner, MemoryJobStore, check_callback_url, status_of
+from .errors import SummarizerError
+from .schemas import JobRequest
+from .inputs import parse
+from .jobs import JobSpec, LocalRunner, MemoryJobStore, check_callback_url, status_of
 
 bp = Blueprint("jobs", __name__)
 log = logging.getLogger(__name__)
@@ -75,31 +76,22 @@ def _jobs():
 
 @bp.post("")
 def submit():
-    """Queue a job of one or many texts; 202 with its id and a Location to poll."""
+    """Queue a job of one or many texts; 202 with its id and a Location to poll. Bad input is refused here."""
     settings = current_app.extensions["summarizer.settings"]
-    pipeline = current_app.extensions["summarizer.pipeline"]
-    body = read_body(request, settings)
-    task = body.pop("task", "summarize")
-    if task not in TASKS:
-        raise InvalidInput(f"'task' must be one of {list(TASKS)}, not {task!r}", field="task")
-    callback = body.pop("callback_url", None)
+    parsed = parse(request, settings, job=True)
+    job = cast(JobRequest, parsed.request)
+    callback = job.callback_url
     if callback is not None:
         hosts = [h.strip().lower() for h in settings.callback_hosts.split(",") if h.strip()]
         callback = check_callback_url(callback, hosts if settings.callback_secret else [])
-    texts, options, _ = parse_request(body, settings.replace(max_texts=settings.max_job_texts))
-    ready: dict[int, dict] = {}
-    for index, text in enumerate(texts):
-        try:
-            pipeline.check_text(text)
-        except SummarizerError as exc:
-            ready[index] = {"error": {**exc.to_dict(), "status": exc.status}}
-    stored = [t if i not in ready else "" for i, t in enumerate(texts)]
-    spec = JobSpec(task, asdict(options), len(texts), g.get("api_key_name"), callback)
+    ready = {i: {"error": {**exc.to_dict(), "status": exc.status}} for i, exc in parsed.errors.items()}
+    options = parsed.options.model_dump(exclude={"summarize"})
+    spec = JobSpec(job.task, options, len(parsed.texts), g.get("api_key_name"), callback)
     store, runner = _jobs()
-    runner.admit(len(texts) - len(ready))
-    job_id = store.create(spec, stored, ready)
-    runner.enqueue(job_id, [i for i in range(len(texts)) if i not in ready])
-    response = jsonify({"id": job_id, "status": "queued", "total": len(texts)})
+    runner.admit(len(parsed.texts) - len(ready))
+    job_id = store.create(spec, parsed.texts, ready)
+    runner.enqueue(job_id, [i for i in range(len(parsed.texts)) if i not in ready])
+    response = jsonify({"id": job_id, "status": "queued", "total": len(parsed.texts)})
     response.status_code = 202
     response.headers["Location"] = f"/api/v1/jobs/{job_id}"
     return response

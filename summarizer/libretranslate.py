@@ -307,7 +307,7 @@ def libretranslate_paths(settings) -> dict:
         return {str(s): json_body(error, text[s]) for s in statuses}
 
     def request_body(properties: dict, required: list[str]) -> dict:
-        form = {k: ({"type": "string"} if k == "q" else v) for k, v in properties.items()}
+        form = {k: ({"type": "string", "minLength": 1} if k == "q" else v) for k, v in properties.items()}
         return {
             "required": True,
             "content": {

@@ -185,9 +185,22 @@ class SingleTextRequest(RequestOptions):
         return self
 
 
+class JobRequest(TextRequest):
+    """A job's body: a request of one or many texts, the task, and where to report when it is finished."""
+
+    task: Literal["summarize", "translate"] = Field("summarize", description="What to do with each text")
+    callback_url: Annotated[str, Field(pattern="^https?://", max_length=2048)] | Unset = Field(
+        None,
+        description="POSTed the finished job, signed (X-Summarizer-Signature: sha256=HMAC of the body); its host "
+        "must be one of the server's SUMMARIZER_CALLBACK_HOSTS",
+        json_schema_extra=_no_default,
+    )
+
+
 @functools.lru_cache(maxsize=16)
-def request_model(max_chars: int, max_texts: int, many: bool = True) -> type[RequestOptions]:
-    """The request model with the configured limits in its JSON schema (and `texts` when many is true)."""
+def request_model(max_chars: int, max_texts: int, many: bool = True, job: bool = False) -> type[RequestOptions]:
+    """The request model with the configured limits in its JSON schema (and `texts` when many is true; a job's
+    task and callback when job is true)."""
     one = Annotated[Any, WithJsonSchema(text_schema(max_chars)), Field(json_schema_extra=_no_default)]
     if not many:
         return create_model(
@@ -201,8 +214,8 @@ def request_model(max_chars: int, max_texts: int, many: bool = True) -> type[Req
         Field(json_schema_extra=_no_default),
     ]
     return create_model(
-        "TextRequest",
-        __base__=TextRequest,
+        "JobRequest" if job else "TextRequest",
+        __base__=JobRequest if job else TextRequest,
         text=(one, Field(None, description="One text")),
         texts=(several, Field(None, description=f"Up to {max_texts} texts, each answered on its own")),
     )
@@ -274,7 +287,8 @@ def accepted(info: FieldInfo) -> str:
         elif kind is float:
             phrases.append(f"a number{_range(metadata)}")
         elif kind is str:
-            phrases.append("a string")
+            pattern = next((m.pattern for m in metadata if getattr(m, "pattern", None)), None)
+            phrases.append(f"a string matching {pattern}" if pattern else "a string")
         else:
             phrases.append(f"a {getattr(kind, '__name__', str(kind)).lower()}")
     return _either(phrases) if phrases else "a value"
@@ -474,6 +488,24 @@ class DetectBatch(BaseModel):
     """The answer to `texts` on /detect: one detection or error per text, in order."""
 
     results: list[DetectItem | ErrorItem]
+
+
+class JobCreated(BaseModel):
+    """The answer to a job's submission (202, with a Location header to poll)."""
+
+    id: str
+    status: Literal["queued"]
+    total: int
+
+
+class JobState(BaseModel):
+    """A job: its status, how many of its texts are finished, and their results so far, by index."""
+
+    id: str
+    status: Literal["queued", "running", "done", "failed", "cancelled"]
+    done: int
+    total: int
+    results: list[ResultItem | ErrorItem]
 
 
 class ModelStatus(BaseModel):
