@@ -395,7 +395,8 @@ def test_openapi_document_is_valid(spec):
 
     validate(spec)
     lt = {"/translate", "/detect", "/languages", "/frontend/settings"}  # LibreTranslate's routes (on by default)
-    assert set(spec["paths"]) == {"/api/v1/summarize", "/api/v1/translate", "/api/v1/detect", "/api/v1/models"} | lt
+    jobs = {"/api/v1/jobs", "/api/v1/jobs/{job_id}"}
+    assert set(spec["paths"]) == {"/api/v1/summarize", "/api/v1/translate", "/api/v1/detect", "/api/v1/models"} | jobs | lt
 
 
 def test_openapi_document_carries_the_configured_limits(settings, pipeline):
