@@ -14,9 +14,11 @@ ENV_PREFIX = "SUMMARIZER_"
 class Settings:
     """Every knob of the service. Each field `name` is read from SUMMARIZER_NAME."""
 
-    # Model store and model choice: a manifest name (see models/manifest.json)
-    # or the path of a local model folder.
-    models_dir: Path = Path(__file__).resolve().parent.parent / "models"
+    # Model store and model choice: a manifest name (see summarizer/manifest.json)
+    # or the path of a local model folder. The models folder is relative to the current directory.
+    models_dir: Path = Path("models")
+    # Writable cache for derived files (CTranslate2 conversions): $XDG_CACHE_HOME/summarizer or ~/.cache/summarizer.
+    cache_dir: Path = dataclasses.field(default_factory=lambda: _default_cache_dir())
     translation_model: str = "opus-mt-ar-en"
     summarization_model: str = "distilbart-cnn-12-6"
     # "ctranslate2" (fast; converted from the transformers folder on first load) or "transformers" (reference).
@@ -93,6 +95,12 @@ class Settings:
     def replace(self, **changes) -> "Settings":
         """A copy with some fields changed."""
         return dataclasses.replace(self, **changes)
+
+
+def _default_cache_dir() -> Path:
+    from .store import default_cache_dir
+
+    return default_cache_dir()
 
 
 def _parse(f: dataclasses.Field, raw: str):

@@ -6,34 +6,13 @@ import itertools
 import logging
 import math
 import os
-import shutil
 from pathlib import Path
 
 from ..config import Settings
+from ..store import converted
 from .marian import MarianBase
 
 log = logging.getLogger(__name__)
-
-
-def converted_path(path: Path, compute_type: str) -> Path:
-    """Where the CTranslate2 conversion of a transformers folder is cached: beside its files."""
-    return Path(path) / f"ctranslate2-{compute_type}"
-
-
-def convert(path: Path, compute_type: str) -> Path:
-    """Convert a transformers MarianMT folder to CTranslate2 once; later calls reuse the result."""
-    target = converted_path(path, compute_type)
-    if (target / "model.bin").is_file():
-        return target
-    import ctranslate2
-
-    log.info("converting %s to CTranslate2 (%s) in %s", path, compute_type, target)
-    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    ctranslate2.converters.TransformersConverter(str(path)).convert(str(tmp), quantization=compute_type, force=True)
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)  # atomic: a crashed conversion never looks finished
-    return target
 
 
 class CTranslate2Translator(MarianBase):
@@ -52,7 +31,7 @@ class CTranslate2Translator(MarianBase):
         threads = settings.threads or os.cpu_count() or 1
         self.replicas = max(1, min(settings.ct2_parallel_batches or threads, threads))
         self.translator = ctranslate2.Translator(
-            str(convert(self.path, self.compute_type)),
+            str(converted(self.path, self.compute_type, settings.cache_dir)),
             device="cpu",
             compute_type=self.compute_type,
             inter_threads=self.replicas,
