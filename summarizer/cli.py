@@ -95,9 +95,8 @@ def _models(args, settings: Settings) -> int:
         for row in store.listing():
             mark = "present" if row["present"] else "missing"
             commit = f"  commit {row['commit'][:12]}" if row["commit"] else ""
-            print(
-                f"{row['name']:<24} {row['role']:<14} {mark:<8} {row['repo']}@{row['revision']}  {row['license']}{commit}"
-            )
+            source = f"{row['repo']}@{row['revision']}"
+            print(f"{row['name']:<24} {row['role']:<14} {mark:<8} {source}  {row['license']}{commit}")
         return 0
     try:
         for path in store.pull(args.names or None):
@@ -131,7 +130,8 @@ def _serve(args, settings: Settings) -> int:
     ]
     for name in missing:
         if args.no_pull:
-            log.warning("%s", missing_message(store.entries[name], store.path(name), "serve --no-pull did not try the hub"))
+            why = "serve --no-pull did not try the hub"
+            log.warning("%s", missing_message(store.entries[name], store.path(name), why))
             continue
         try:
             store.pull([name])

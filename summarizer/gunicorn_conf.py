@@ -1,4 +1,6 @@
-"""gunicorn settings from SUMMARIZER_* variables: `gunicorn -c python:summarizer.gunicorn_conf 'summarizer:create_app()'`.
+"""gunicorn settings from SUMMARIZER_* variables.
+
+`gunicorn -c python:summarizer.gunicorn_conf 'summarizer:create_app()'` (what `summarizer serve` runs).
 
 One worker process holds one copy of the models; its threads share them (the
 model itself uses SUMMARIZER_THREADS CPU threads), so a 2-core machine is not

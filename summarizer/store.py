@@ -305,7 +305,7 @@ class ModelStore:
             info = huggingface_hub.HfApi().model_info(
                 entry.repo, revision=entry.revision, timeout=constants.HF_HUB_ETAG_TIMEOUT
             )
-            commit = info.sha
+            commit = info.sha or entry.revision  # the hub always names the commit; keep mypy's None out
             huggingface_hub.snapshot_download(
                 repo_id=entry.repo,
                 revision=commit,

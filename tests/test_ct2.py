@@ -2,7 +2,8 @@
 
 import pytest
 
-from summarizer.translate.ct2 import CTranslate2Translator, converted_path
+from summarizer.store import converted
+from summarizer.translate.ct2 import CTranslate2Translator
 from summarizer.translate.marian import MarianTranslator
 from tinymodels import LONG_SENTENCE, LONG_TRANSLATION, PAIRS
 
@@ -29,7 +30,7 @@ def test_int8_reproduces_the_pairs_and_conversion_is_cached(settings, tiny_model
     s = settings.replace(ct2_compute_type="int8")
     first = CTranslate2Translator(tiny_models["translation"], s)
     assert first.translate_sentences(KNOWN) == [t for _, t in PAIRS]
-    model_bin = converted_path(tiny_models["translation"], "int8") / "model.bin"
+    model_bin = converted(tiny_models["translation"], "int8", s.cache_dir) / "model.bin"
     stamp = model_bin.stat().st_mtime_ns
     CTranslate2Translator(tiny_models["translation"], s)
     assert model_bin.stat().st_mtime_ns == stamp

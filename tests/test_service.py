@@ -1,8 +1,5 @@
 """The whole pipeline on the tiny models: exact English out, alignment, bilingual summaries, errors."""
 
-import shutil
-from pathlib import Path
-
 import pytest
 
 from summarizer.errors import InvalidInput, ModelUnavailable, TextTooLong, UnsupportedLanguage
@@ -72,7 +69,6 @@ def test_long_sentence_through_the_pipeline(pipeline):
 
 
 def test_english_is_summarized_without_any_model(settings, tmp_path):
-    shutil.copy(Path(__file__).resolve().parents[1] / "models" / "manifest.json", tmp_path)
     bare = Pipeline.load(
         settings.replace(
             translation_model="opus-mt-ar-en", summarization_model="distilbart-cnn-12-6", models_dir=tmp_path
