@@ -115,14 +115,18 @@ def _models(args, settings: Settings) -> int:
 
 def _serve(args, settings: Settings) -> int:
     """Pull what is missing (one plain message per model the hub could not give), then exec gunicorn."""
-    from .store import missing_message
+    from pathlib import Path
+
+    from .store import clean_conversions, missing_message
 
     store = ModelStore(settings.models_dir)
     log = logging.getLogger("summarizer")
     try:
         store.recover()
+        if Path(settings.cache_dir).is_dir():
+            clean_conversions(settings.cache_dir)
     except OSError as exc:  # e.g. a read-only models folder holding leftovers: serve what is complete
-        log.warning("could not clean up interrupted pulls in %s: %s", settings.models_dir, exc)
+        log.warning("could not clean up after interrupted pulls or conversions: %s", exc)
     missing = [
         n
         for n in (settings.translation_model, settings.summarization_model)

@@ -273,6 +273,10 @@ class ModelStore:
         paths = []
         for entry in self.chosen(names):
             target = self.path(entry.name)
+            if is_complete(target) and read_marker(target).get("commit") == entry.revision:
+                log.info("%s is already here at its pinned commit %s", entry.name, entry.revision)
+                paths.append(target)
+                continue
             self.root.mkdir(parents=True, exist_ok=True)
             with self._locked():
                 recover(target)

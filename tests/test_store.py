@@ -141,6 +141,21 @@ def test_pull_pins_the_resolved_commit_and_swaps_a_new_snapshot_over_the_old(sto
     assert sorted(p.name for p in store.root.iterdir()) == [".lock", "m"]
 
 
+def test_pull_of_a_model_already_at_its_pinned_commit_does_not_ask_the_hub(tiny_models, tmp_path, monkeypatch):
+    import huggingface_hub
+
+    def unreachable(*args, **kwargs):
+        raise AssertionError("the hub was asked")
+
+    monkeypatch.setattr(huggingface_hub.HfApi, "model_info", unreachable)
+    pinned = ModelEntry(name="m", repo="org/m", revision="c" * 40, role="translation", license="MIT")
+    store = ModelStore(tmp_path, entries={"m": pinned})
+    snapshot(store.path("m"), tiny_models["translation"], "c" * 40)
+    before = tree(tmp_path)
+    assert store.pull(["m"]) == [store.path("m")]
+    assert tree(tmp_path) == before
+
+
 def states(models: Path, tiny: Path):
     """Every state a pull of commit NEW over a complete commit OLD can be left in by a crash, with the commit
     that must be in place after recovery."""
