@@ -50,6 +50,7 @@ def main(argv: list[str] | None = None) -> int:
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("httpx2").setLevel(logging.WARNING)  # the hub client's one line per HTTP request
     settings = Settings.from_env()
     try:
         if args.command == "summarize":

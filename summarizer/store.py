@@ -161,14 +161,6 @@ def _remove(path: Path) -> None:
         path.unlink()
 
 
-def hub_errors() -> tuple[type[Exception], ...]:
-    """What a failure to reach or use the hub raises: OSError (huggingface_hub's own errors, offline mode)
-    and httpx2's transport and URL errors (connection refused, DNS failure, timeout), which are not OSError."""
-    import httpx2
-
-    return (OSError, httpx2.HTTPError, httpx2.InvalidURL)
-
-
 def missing_message(entry: ModelEntry, target: Path, cause: str) -> str:
     """The one plain message for a model that is not here: what is missing, why, and how to get it here."""
     variable = "SUMMARIZER_TRANSLATION_MODEL" if entry.role == "translation" else "SUMMARIZER_SUMMARIZATION_MODEL"
@@ -304,6 +296,7 @@ class ModelStore:
                 command=command,
             )
         log.info("pulling %s@%s into %s", entry.repo, entry.revision, folder)
+        _remove(folder)  # never let the hub client "succeed" with files already there when it cannot list the repo
         try:
             # Resolve the revision to a commit first, so that the files all come from one snapshot.
             info = huggingface_hub.HfApi().model_info(
@@ -317,7 +310,7 @@ class ModelStore:
                 allow_patterns=WANTED_FILES,
                 etag_timeout=constants.HF_HUB_ETAG_TIMEOUT,
             )
-        except hub_errors() as exc:
+        except Exception as exc:  # any failure to reach or use the hub: refused, DNS, timeout, HTTP, garbled answer
             log.debug("pull of %s failed", entry.repo, exc_info=True)
             detail = str(exc).strip().splitlines()[0] if str(exc).strip() else "no detail"
             cause = f"the download from the hub failed: {type(exc).__name__}: {detail}"

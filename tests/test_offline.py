@@ -61,15 +61,17 @@ def silent_server():
         yield f"http://127.0.0.1:{sock.getsockname()[1]}"
 
 
-@pytest.fixture
-def failing_server():
-    """An HTTP server that answers every request with 503."""
+def http_server(status: int, body: bytes):
+    """An HTTP server that answers every request with `status` and `body`."""
 
     class Handler(http.server.BaseHTTPRequestHandler):
         def do_GET(self):
-            self.send_response(503)
-            self.send_header("Content-Length", "0")
+            self.send_response(status)
+            self.send_header("Content-Type", "text/html")
+            self.send_header("Content-Length", str(len(body)))
             self.end_headers()
+            if self.command == "GET":
+                self.wfile.write(body)
 
         do_HEAD = do_GET
 
@@ -83,6 +85,18 @@ def failing_server():
     server.server_close()
 
 
+@pytest.fixture
+def failing_server():
+    """A hub that answers every request with 503."""
+    yield from http_server(503, b"")
+
+
+@pytest.fixture
+def captive_portal():
+    """A proxy's login page in place of every answer, with status 200."""
+    yield from http_server(200, b"<html><body>Please log in to use this network</body></html>")
+
+
 @pytest.mark.parametrize(
     "endpoint, cause",
     [
@@ -90,6 +104,7 @@ def failing_server():
         ("http://nonexistent.invalid", "ConnectError"),
         ("silent", "ReadTimeout"),
         ("failing", "HfHubHTTPError"),
+        ("captive", "JSONDecodeError"),
     ],
 )
 def test_pull_without_the_hub_is_one_plain_message(tmp_path, endpoint, cause, request):
@@ -99,6 +114,8 @@ def test_pull_without_the_hub_is_one_plain_message(tmp_path, endpoint, cause, re
         endpoint = request.getfixturevalue("silent_server")
     elif endpoint == "failing":
         endpoint = request.getfixturevalue("failing_server")
+    elif endpoint == "captive":
+        endpoint = request.getfixturevalue("captive_portal")
     proc = pull(tmp_path, endpoint)
     assert proc.returncode == 3, proc.stderr
     assert "Traceback" not in proc.stderr
