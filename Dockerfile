@@ -42,4 +42,6 @@ USER app
 EXPOSE 8000
 HEALTHCHECK --interval=30s --timeout=5s --start-period=90s --retries=3 \
   CMD ["python", "-c", "import urllib.request; urllib.request.urlopen('http://127.0.0.1:8000/healthz', timeout=4)"]
-CMD ["gunicorn", "-c", "python:summarizer.gunicorn_conf", "summarizer:create_app()"]
+# `serve` cleans up after interrupted pulls, says plainly which model is missing, then execs gunicorn
+# (`gunicorn -c python:summarizer.gunicorn_conf 'summarizer:create_app()'`), which stays PID 1.
+CMD ["summarizer", "serve", "--no-pull"]

@@ -91,12 +91,18 @@ def read_marker(folder: Path) -> dict:
 
 
 def write_marker(folder: Path, info: dict) -> None:
-    """Write the completeness marker last and atomically, listing every file of the snapshot with its size."""
-    files = {
-        str(p.relative_to(folder)): p.stat().st_size
+    """Write the completeness marker last and atomically, listing every file of the snapshot with its size.
+
+    The files are flushed to disk first, so that the marker never outlives their content (a power cut)."""
+    paths = [
+        p
         for p in sorted(folder.rglob("*"))
         if p.is_file() and p.name != MARKER and ".cache" not in p.relative_to(folder).parts
-    }
+    ]
+    for path in paths:
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+    files = {str(p.relative_to(folder)): p.stat().st_size for p in paths}
     tmp = folder / (MARKER + ".tmp")
     with open(tmp, "w", encoding="utf-8") as handle:
         json.dump({**info, "files": files}, handle, indent=2)
@@ -312,6 +318,7 @@ class ModelStore:
             )
         except Exception as exc:  # any failure to reach or use the hub: refused, DNS, timeout, HTTP, garbled answer
             log.debug("pull of %s failed", entry.repo, exc_info=True)
+            _remove(folder)
             detail = str(exc).strip().splitlines()[0] if str(exc).strip() else "no detail"
             cause = f"the download from the hub failed: {type(exc).__name__}: {detail}"
             target = self.path(entry.name)
@@ -349,11 +356,13 @@ def default_cache_dir() -> Path:
 
 
 def conversion_key(path: Path, compute_type: str) -> str:
-    """A folder name for the conversion of one model snapshot to one compute type.
+    """A folder name for the conversion of one model snapshot by this CTranslate2 version to one compute type.
 
-    A pulled model is known by its repository and commit; any other folder by its resolved path and the
+    A pulled model is known by its folder name and commit; any other folder by its resolved path and the
     size and modification time of its files, so that a model replaced in place is converted again.
     """
+    import ctranslate2
+
     path = Path(path).resolve()
     commit = read_marker(path).get("commit")
     if commit:
@@ -362,7 +371,7 @@ def conversion_key(path: Path, compute_type: str) -> str:
         stats = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in path.iterdir() if p.is_file())
         digest = hashlib.sha256(json.dumps([str(path), stats]).encode()).hexdigest()[:12]
         identity = f"{path.name}-{digest}"
-    return re.sub(r"[^A-Za-z0-9._@-]", "_", f"{identity}-ct2-{compute_type}")
+    return re.sub(r"[^A-Za-z0-9._@-]", "_", f"{identity}-ct2-{ctranslate2.__version__}-{compute_type}")
 
 
 def converted(path: Path, compute_type: str, cache_dir: Path | None = None) -> Path:
