@@ -141,7 +141,7 @@ def _serve(args, settings: Settings) -> int:
         try:
             store.pull([name])
         except SummarizerError as exc:
-            log.warning("%s Serving without it meanwhile.", exc.message)
+            log.warning("%s Serving without it.", exc.message)
         except OSError as exc:  # the models folder itself is not writable
             log.warning("could not pull %s into %s: %s. Serving without it.", name, settings.models_dir, exc)
     # The app factory and the config are found by module name, so this works from any directory.

@@ -170,8 +170,9 @@ def _remove(path: Path) -> None:
 def missing_message(entry: ModelEntry, target: Path, cause: str) -> str:
     """The one plain message for a model that is not here: what is missing, why, and how to get it here."""
     variable = "SUMMARIZER_TRANSLATION_MODEL" if entry.role == "translation" else "SUMMARIZER_SUMMARIZATION_MODEL"
+    where = f"is incomplete in {target} (no {MARKER} of a finished pull)" if target.exists() else f"is not in {target}"
     return (
-        f"The {entry.role} model '{entry.name}' ({entry.repo}@{entry.revision}) is not in {target} ({cause}). "
+        f"The {entry.role} model '{entry.name}' ({entry.repo}@{entry.revision}) {where} ({cause}). "
         f"To get it onto this machine: run '{PULL_HINT.format(name=entry.name)}' on a machine that reaches the "
         f"Hugging Face hub and copy the folder it makes to {target}, or point {variable} at a local model folder. "
         f"Set HF_HUB_OFFLINE=1 (or use 'serve --no-pull') to skip trying the hub."
