@@ -4,6 +4,7 @@ CTranslate2 conversion cache that leaves the model folder untouched."""
 import json
 import os
 import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
@@ -240,7 +241,7 @@ def test_a_read_only_model_folder_loads_with_ctranslate2(tiny_models, settings, 
     model = tmp_path / "ro-model"
     shutil.copytree(tiny_models["translation"], model)
     before = tree(model)
-    os.system(f"chmod -R a-w {model}")
+    subprocess.run(["chmod", "-R", "a-w", str(model)], check=True)
     try:
         s = settings.replace(cache_dir=tmp_path / "cache", ct2_compute_type="int8")
         translator = CTranslate2Translator(model, s)
@@ -252,7 +253,7 @@ def test_a_read_only_model_folder_loads_with_ctranslate2(tiny_models, settings, 
         CTranslate2Translator(model, s)
         assert (folder / "model.bin").stat().st_mtime_ns == stamp  # converted once
     finally:
-        os.system(f"chmod -R u+w {model}")
+        subprocess.run(["chmod", "-R", "u+w", str(model)], check=True)
 
 
 def test_conversion_key_follows_the_model_identity(tiny_models, tmp_path):
@@ -268,8 +269,6 @@ def test_conversion_key_follows_the_model_identity(tiny_models, tmp_path):
 
 
 def test_conversions_left_by_dead_processes_are_cleaned(tiny_models, tmp_path):
-    import subprocess
-
     child = subprocess.Popen(["true"])
     child.wait()
     dead = child.pid  # a process that has ended
