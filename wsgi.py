@@ -1,4 +1,4 @@
-"""WSGI entry point for gunicorn: `gunicorn wsgi:app`."""
+"""WSGI entry point for gunicorn from a source checkout: `gunicorn wsgi:app` (installed: 'summarizer:create_app()')."""
 
 from summarizer import create_app
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import argparse
 import json
 import logging
+import os
 import sys
 
 from .config import Settings, SettingsError, settings_table
@@ -15,9 +16,9 @@ from .store import ModelStore
 
 def main(argv: list[str] | None = None) -> int:
     """Parse arguments, run the command, return the exit status."""
-    parser = argparse.ArgumentParser(
-        prog="python -m summarizer", description="Arabic/English translation and summaries"
-    )
+    # Installed, the `summarizer` command; from a checkout, `python -m summarizer`.
+    prog = "summarizer" if os.path.basename(sys.argv[0]) == "summarizer" else "python -m summarizer"
+    parser = argparse.ArgumentParser(prog=prog, description="Arabic/English translation and summaries")
     commands = parser.add_subparsers(dest="command", required=True)
 
     run = commands.add_parser("summarize", help="detect, translate and summarize a text file; print JSON")
@@ -34,9 +35,9 @@ def main(argv: list[str] | None = None) -> int:
 
     models = commands.add_parser("models", help="the model store")
     models_cmd = models.add_subparsers(dest="models_command", required=True)
-    pull = models_cmd.add_parser("pull", help="download models named in models/manifest.json")
-    pull.add_argument("names", nargs="*", help="manifest names (default: the default models)")
-    models_cmd.add_parser("list", help="which manifest models are present locally")
+    pull = models_cmd.add_parser("pull", help="download known models from the Hugging Face hub into the models folder")
+    pull.add_argument("names", nargs="*", help="model names (default: the default models; `models list` names all)")
+    models_cmd.add_parser("list", help="the known models and which are present in the models folder")
 
     keys = commands.add_parser("keys", help="API keys (stored hashed in SUMMARIZER_API_KEYS_FILE)")
     keys_cmd = keys.add_subparsers(dest="keys_command", required=True)
@@ -47,13 +48,16 @@ def main(argv: list[str] | None = None) -> int:
     keys_cmd.add_parser("list", help="the names of the keys")
 
     serve = commands.add_parser("serve", help="pull missing default models if the hub is reachable, then run gunicorn")
-    serve.add_argument("--no-pull", action="store_true", help="serve what is in models/ without trying to pull")
+    serve.add_argument(
+        "--no-pull", action="store_true", help="serve what is in the models folder without trying the hub"
+    )
 
     worker = commands.add_parser("worker", help="a Celery worker for jobs, on SUMMARIZER_REDIS_URL")
     worker.add_argument("--concurrency", type=int, default=1, help="worker processes (each loads the models once)")
 
     args = parser.parse_args(argv)
     logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    logging.getLogger("httpx2").setLevel(logging.WARNING)  # the hub client's one line per HTTP request
     if args.command == "settings":
         print(settings_table(markdown=args.markdown))
         return 0
@@ -107,48 +111,64 @@ def _summarize(args, settings: Settings) -> int:
 
 
 def _models(args, settings: Settings) -> int:
+    """List the known models, or pull some; a failure is one plain message on stderr and a non-zero status."""
+    from .store import UnknownModel, converted
+
     store = ModelStore(settings.models_dir)
     if args.models_command == "list":
         for row in store.listing():
             mark = "present" if row["present"] else "missing"
             commit = f"  commit {row['commit'][:12]}" if row["commit"] else ""
-            print(
-                f"{row['name']:<24} {row['role']:<14} {mark:<8} {row['repo']}@{row['revision']}  {row['license']}{commit}"
-            )
+            source = f"{row['repo']}@{row['revision']}"
+            print(f"{row['name']:<24} {row['role']:<14} {mark:<8} {source}  {row['license']}{commit}")
         return 0
-    for path in store.pull(args.names or None):
-        print(f"pulled into {path}")
-        if settings.translation_engine == "ctranslate2" and store.entries[path.name].role == "translation":
-            from .translate.ct2 import convert
-
-            print(f"converted for CTranslate2 into {convert(path, settings.ct2_compute_type)}")
+    try:
+        for path in store.pull(args.names or None):
+            print(f"pulled {path.name} into {path} (commit {store.snapshot(path.name).get('commit')})")
+            if settings.translation_engine == "ctranslate2" and store.entries[path.name].role == "translation":
+                target = converted(path, settings.ct2_compute_type, settings.cache_dir)
+                print(f"converted for CTranslate2 into {target}")
+    except UnknownModel as exc:
+        print(exc, file=sys.stderr)
+        return 2
+    except SummarizerError as exc:
+        print(exc.message, file=sys.stderr)
+        return 3
     return 0
 
 
 def _serve(args, settings: Settings) -> int:
-    """Pull what is missing (saying plainly when the hub is out of reach), then exec gunicorn."""
-    import os
+    """Pull what is missing (one plain message per model the hub could not give), then exec gunicorn."""
     from pathlib import Path
 
+    from .store import clean_conversions, missing_message
+
     store = ModelStore(settings.models_dir)
+    log = logging.getLogger("summarizer")
+    try:
+        store.recover()
+        if Path(settings.cache_dir).is_dir():
+            clean_conversions(settings.cache_dir)
+    except OSError as exc:  # e.g. a read-only models folder holding leftovers: serve what is complete
+        log.warning("could not clean up after interrupted pulls or conversions: %s", exc)
     missing = [
         n
         for n in (settings.translation_model, settings.summarization_model)
         if n in store.entries and store.entries[n].pull_by_default and not store.is_present(n)
     ]
-    if missing and not args.no_pull:
+    for name in missing:
+        if args.no_pull:
+            why = "serve --no-pull did not try the hub"
+            log.warning("%s", missing_message(store.entries[name], store.path(name), why))
+            continue
         try:
-            store.pull(missing)
+            store.pull([name])
         except SummarizerError as exc:
-            logging.getLogger("summarizer").warning(
-                "%s Serving without it: English is summarized; Arabic requests answer 503 until the model is in %s.",
-                exc.message,
-                settings.models_dir,
-            )
-    root = Path(__file__).resolve().parent.parent
-    os.chdir(root)
-    gunicorn = Path(sys.executable).with_name("gunicorn")
-    argv = [str(gunicorn), "-c", "python:summarizer.gunicorn_conf", "wsgi:app"]
+            log.warning("%s Serving without it.", exc.message)
+        except OSError as exc:  # the models folder itself is not writable
+            log.warning("could not pull %s into %s: %s. Serving without it.", name, settings.models_dir, exc)
+    # The app factory and the config are found by module name, so this works from any directory.
+    argv = [sys.executable, "-m", "gunicorn", "-c", "python:summarizer.gunicorn_conf", "summarizer:create_app()"]
     os.execv(argv[0], argv)
 
 

@@ -18,17 +18,13 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .schemas import MAX_BEAM_SIZE, MAX_SUMMARY_SENTENCES, accepted
+from .store import default_cache_dir
 
 ENV_PREFIX = "SUMMARIZER_"
 # SUMMARIZER_* variables that are not settings of the service: the test suite's and the benchmarks' caches.
 OTHER_VARIABLES = frozenset({"SUMMARIZER_TEST_CACHE", "SUMMARIZER_BENCH_CACHE"})
 RENAMED = {"SUMMARIZER_NUM_BEAMS": "SUMMARIZER_BEAM_SIZE"}
 CT2_COMPUTE_TYPES = ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16", "float32")
-
-
-def default_cache_dir() -> Path:
-    """$XDG_CACHE_HOME/summarizer, else ~/.cache/summarizer."""
-    return Path(os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache") / "summarizer"
 
 
 class SettingsError(ValueError):

@@ -1,16 +1,26 @@
-"""The model store: a manifest of pinned hub models and their local snapshots in models/.
+"""The model store: the manifest of known models (package data) and their local snapshots in the models folder.
 
-Models are pulled once (on a connected machine, or at Docker build time) and
-loaded from the local folder at run time: nothing here touches the network
-except `pull`.
+Models are pulled once (on a connected machine, or at Docker build time) and loaded from the local folder at
+run time: nothing here touches the network except `pull`.
+
+A pull never destroys a working model. It downloads into NAME.partial, writes the completeness marker
+NAME.partial/SNAPSHOT.json last, then swaps: NAME -> NAME.old, NAME.partial -> NAME, delete NAME.old. At every
+instant a complete model (old or new) is in place or can be put back, and `recover` does that after a crash.
+
+CTranslate2 conversions live in a cache folder of their own (`converted`), so a read-only models folder works.
 """
 
 from __future__ import annotations
 
+import contextlib
+import hashlib
 import json
 import logging
+import os
+import re
 import shutil
 from dataclasses import dataclass
+from importlib import resources
 from pathlib import Path
 
 from .errors import ModelUnavailable
@@ -27,6 +37,12 @@ WANTED_FILES = [
     "pytorch_model.bin",
 ]
 PULL_HINT = "python -m summarizer models pull {name}"
+MARKER = "SNAPSHOT.json"
+PARTIAL, OLD = ".partial", ".old"
+
+
+class UnknownModel(ValueError):
+    """A model name that the manifest does not know."""
 
 
 @dataclass(frozen=True)
@@ -40,49 +56,171 @@ class ModelEntry:
     license: str
     description: str = ""
     pull_by_default: bool = True
+    # Multilingual opus-mt targets: the token each source sentence starts with (e.g. ">>ara<<").
+    target_token: str = ""
+
+
+def load_manifest() -> dict[str, ModelEntry]:
+    """The known models, from the manifest shipped inside the package."""
+    text = resources.files(__package__).joinpath("manifest.json").read_text(encoding="utf-8")
+    return {name: ModelEntry(name=name, **spec) for name, spec in json.loads(text)["models"].items()}
+
+
+def is_complete(folder: Path) -> bool:
+    """True when `folder` holds a finished pull: its marker, and every file the marker lists at its size."""
+    marker = read_marker(folder)
+    if not marker:
+        return False
+    files = marker.get("files") or {"config.json": None}  # markers of older pulls list no files
+    try:
+        return all(
+            (folder / name).is_file() and (size is None or (folder / name).stat().st_size == size)
+            for name, size in files.items()
+        )
+    except (OSError, AttributeError, TypeError):
+        return False
+
+
+def read_marker(folder: Path) -> dict:
+    """The completeness marker of a folder ({} if there is none or it is unreadable)."""
+    try:
+        data = json.loads((Path(folder) / MARKER).read_text(encoding="utf-8"))
+    except (OSError, ValueError):
+        return {}
+    return data if isinstance(data, dict) else {}
+
+
+def write_marker(folder: Path, info: dict) -> None:
+    """Write the completeness marker last and atomically, listing every file of the snapshot with its size.
+
+    The files are flushed to disk first, so that the marker never outlives their content (a power cut)."""
+    paths = [
+        p
+        for p in sorted(folder.rglob("*"))
+        if p.is_file() and p.name != MARKER and ".cache" not in p.relative_to(folder).parts
+    ]
+    for path in paths:
+        with open(path, "rb") as handle:
+            os.fsync(handle.fileno())
+    files = {str(p.relative_to(folder)): p.stat().st_size for p in paths}
+    tmp = folder / (MARKER + ".tmp")
+    with open(tmp, "w", encoding="utf-8") as handle:
+        json.dump({**info, "files": files}, handle, indent=2)
+        handle.flush()
+        os.fsync(handle.fileno())
+    tmp.replace(folder / MARKER)
+
+
+# The swap, one rename or delete a step, so that a crash between any two leaves a recoverable state.
+def set_aside(target: Path) -> None:
+    """Step 1: move the model in place (if any) to NAME.old."""
+    old = _sibling(target, OLD)
+    if target.exists():
+        _remove(old)
+        target.rename(old)
+
+
+def move_in(target: Path) -> None:
+    """Step 2: move the complete NAME.partial to NAME."""
+    _sibling(target, PARTIAL).rename(target)
+
+
+def drop_old(target: Path) -> None:
+    """Step 3: delete NAME.old."""
+    _remove(_sibling(target, OLD))
+
+
+SWAP_STEPS = (set_aside, move_in, drop_old)
+
+
+def recover(target: Path) -> None:
+    """Put the store back in a clean state after a pull or a swap was interrupted at any point.
+
+    A model set aside is put back if nothing complete replaced it; a finished download whose swap had not
+    begun is swapped in; incomplete downloads and old copies are deleted.
+    """
+    partial, old = _sibling(target, PARTIAL), _sibling(target, OLD)
+    if not (partial.exists() or old.exists()):
+        return
+    if not is_complete(target) and is_complete(old):
+        log.warning("restoring %s from %s (a pull was interrupted)", target, old)
+        _remove(target)
+        old.rename(target)
+    _remove(old)
+    if is_complete(partial):
+        log.warning("finishing the interrupted swap of %s into %s", partial, target)
+        for step in SWAP_STEPS:
+            step(target)
+    elif partial.exists():
+        log.warning("deleting %s (an interrupted download)", partial)
+        _remove(partial)
+
+
+def _sibling(target: Path, suffix: str) -> Path:
+    return target.with_name(target.name + suffix)
+
+
+def _remove(path: Path) -> None:
+    if path.is_dir() and not path.is_symlink():
+        shutil.rmtree(path)
+    elif path.exists() or path.is_symlink():
+        path.unlink()
+
+
+def missing_message(entry: ModelEntry, target: Path, cause: str) -> str:
+    """The one plain message for a model that is not here: what is missing, why, and how to get it here."""
+    variable = "SUMMARIZER_TRANSLATION_MODEL" if entry.role == "translation" else "SUMMARIZER_SUMMARIZATION_MODEL"
+    where = f"is incomplete in {target} (no {MARKER} of a finished pull)" if target.exists() else f"is not in {target}"
+    return (
+        f"The {entry.role} model '{entry.name}' ({entry.repo}@{entry.revision}) {where} ({cause}). "
+        f"To get it onto this machine: run '{PULL_HINT.format(name=entry.name)}' on a machine that reaches the "
+        f"Hugging Face hub and copy the folder it makes to {target}, or point {variable} at a local model folder. "
+        f"Set HF_HUB_OFFLINE=1 (or use 'serve --no-pull') to skip trying the hub."
+    )
 
 
 class ModelStore:
-    """The manifest and the local folders of models/."""
+    """The manifest and the local folders of the models folder."""
 
-    def __init__(self, root: Path):
+    def __init__(self, root: Path, entries: dict[str, ModelEntry] | None = None):
         self.root = Path(root)
-        manifest = self.root / "manifest.json"
-        data = json.loads(manifest.read_text(encoding="utf-8")) if manifest.exists() else {"models": {}}
-        self.entries = {name: ModelEntry(name=name, **spec) for name, spec in data["models"].items()}
+        self.entries = load_manifest() if entries is None else dict(entries)
 
     def path(self, name: str) -> Path:
         """Where a manifest model lives locally (present or not)."""
         return self.root / name
 
     def is_present(self, name_or_path: str) -> bool:
-        """True when the model folder holds a config.json."""
-        return (self._local_path(name_or_path) / "config.json").is_file()
+        """True for a completely pulled manifest model, or a local folder holding a config.json."""
+        if name_or_path in self.entries:
+            return is_complete(self.path(name_or_path))
+        return (Path(name_or_path) / "config.json").is_file()
 
     def resolve(self, name_or_path: str, role: str) -> Path:
         """The local folder of a model given by manifest name or by path.
 
         Raises ModelUnavailable naming the model and the command that gets it.
         """
-        path = self._local_path(name_or_path)
-        if (path / "config.json").is_file():
-            return path
+        if self.is_present(name_or_path):
+            return self.path(name_or_path) if name_or_path in self.entries else Path(name_or_path)
         if name_or_path in self.entries:
-            entry = self.entries[name_or_path]
+            entry, path = self.entries[name_or_path], self.path(name_or_path)
+            state = (
+                "is incomplete (no finished pull: its SNAPSHOT.json is missing or lists files that are not there)"
+                if path.exists()
+                else "is not there"
+            )
             raise ModelUnavailable(
-                f"The {role} model '{name_or_path}' ({entry.repo}) is not in the model store at {path}. "
+                f"The {role} model '{name_or_path}' ({entry.repo}) {state}: {path}. "
                 f"Get it on a machine that reaches the Hugging Face hub with: {PULL_HINT.format(name=name_or_path)}",
                 model=name_or_path,
                 command=PULL_HINT.format(name=name_or_path),
             )
         raise ModelUnavailable(
-            f"The {role} model '{name_or_path}' is neither a model folder (no config.json at {path}) "
-            f"nor a name in {self.root / 'manifest.json'} (known: {', '.join(sorted(self.entries))}).",
+            f"The {role} model '{name_or_path}' is neither a model folder (no config.json at {name_or_path}) "
+            f"nor a known model name (known: {', '.join(sorted(self.entries))}).",
             model=name_or_path,
         )
-
-    def _local_path(self, name_or_path: str) -> Path:
-        return self.path(name_or_path) if name_or_path in self.entries else Path(name_or_path)
 
     def listing(self) -> list[dict]:
         """Every manifest model with whether it is present locally and where."""
@@ -100,55 +238,186 @@ class ModelStore:
             for e in self.entries.values()
         ]
 
+    def snapshot(self, name: str) -> dict:
+        """What `pull` recorded about a local model: repo, requested revision, resolved commit ({} if unknown)."""
+        data = read_marker(self.path(name))
+        return {k: data[k] for k in ("repo", "revision", "commit") if k in data}
+
+    def chosen(self, names: list[str] | None) -> list[ModelEntry]:
+        """The manifest entries for `names` (default: those pulled by default); UnknownModel lists the known."""
+        if not names:
+            return [e for e in self.entries.values() if e.pull_by_default]
+        unknown = [n for n in names if n not in self.entries]
+        if unknown:
+            raise UnknownModel(
+                f"Unknown model name(s): {', '.join(unknown)}. Known: {', '.join(self.entries)} "
+                f"('python -m summarizer models list' shows them with their roles)."
+            )
+        return [self.entries[n] for n in names]
+
+    def recover(self) -> None:
+        """Clean up after interrupted pulls of every manifest model (a no-op, writing nothing, when all is clean)."""
+        for name in self.entries:
+            target = self.path(name)
+            if _sibling(target, PARTIAL).exists() or _sibling(target, OLD).exists():
+                with self._locked():
+                    recover(target)
+
     def pull(self, names: list[str] | None = None) -> list[Path]:
         """Download the named models (default: those pulled by default) at their pinned revisions.
 
-        Progress bars come from huggingface_hub. Raises ModelUnavailable when the
-        hub cannot be reached, saying what to do instead.
+        Progress bars come from huggingface_hub. Raises UnknownModel for a name the manifest lacks, and
+        ModelUnavailable (with the one plain message saying what to do instead) when the hub cannot be reached.
         """
-        import huggingface_hub
-        from huggingface_hub.errors import HfHubHTTPError, LocalEntryNotFoundError
-
-        if names:
-            unknown = [n for n in names if n not in self.entries]
-            if unknown:
-                raise ValueError(f"Unknown model(s) {unknown}; the manifest names {sorted(self.entries)}")
-            chosen = [self.entries[n] for n in names]
-        else:
-            chosen = [e for e in self.entries.values() if e.pull_by_default]
         paths = []
-        for entry in chosen:
+        for entry in self.chosen(names):
             target = self.path(entry.name)
-            partial = target.with_name(target.name + ".partial")
-            log.info("pulling %s@%s into %s", entry.repo, entry.revision, target)
-            try:
-                # Resolve the revision to a commit first, so that the files all come from one snapshot.
-                commit = huggingface_hub.HfApi().model_info(entry.repo, revision=entry.revision).sha
-                huggingface_hub.snapshot_download(
-                    repo_id=entry.repo,
-                    revision=commit,
-                    local_dir=partial,
-                    allow_patterns=WANTED_FILES,
-                )
-            except (OSError, HfHubHTTPError, LocalEntryNotFoundError) as exc:
-                raise ModelUnavailable(
-                    f"Could not download {entry.repo}@{entry.revision} from the Hugging Face hub ({type(exc).__name__}: "
-                    f"{str(exc).splitlines()[0] if str(exc) else 'no detail'}). On a machine without access to the hub, "
-                    f"copy a snapshot of {entry.repo} into {target}, or point SUMMARIZER_"
-                    f"{'TRANSLATION' if entry.role == 'translation' else 'SUMMARIZATION'}_MODEL at a local folder.",
-                    model=entry.name,
-                ) from exc
-            (partial / "SNAPSHOT.json").write_text(
-                json.dumps({"repo": entry.repo, "revision": entry.revision, "commit": commit}, indent=2),
-                encoding="utf-8",
-            )
-            shutil.rmtree(target, ignore_errors=True)
-            partial.rename(target)  # an interrupted pull never leaves a half-written model in place
-            log.info("%s is at commit %s (pin it in the manifest's revision to reproduce exactly)", entry.repo, commit)
+            if is_complete(target) and read_marker(target).get("commit") == entry.revision:
+                log.info("%s is already here at its pinned commit %s", entry.name, entry.revision)
+                paths.append(target)
+                continue
+            self.root.mkdir(parents=True, exist_ok=True)
+            with self._locked():
+                recover(target)
+                commit = self.download(entry, _sibling(target, PARTIAL))
+                for step in SWAP_STEPS:
+                    step(target)
+            log.info("%s is at commit %s (pin it as the manifest's revision to reproduce exactly)", entry.repo, commit)
             paths.append(target)
         return paths
 
-    def snapshot(self, name: str) -> dict:
-        """What `pull` recorded about a local model: repo, requested revision, resolved commit ({} if unknown)."""
-        path = self.path(name) / "SNAPSHOT.json"
-        return json.loads(path.read_text(encoding="utf-8")) if path.is_file() else {}
+    def download(self, entry: ModelEntry, folder: Path) -> str:
+        """Download entry's snapshot into `folder` and mark it complete; return the commit.
+
+        Each hub request is bounded by HF_HUB_ETAG_TIMEOUT (connect, metadata) and HF_HUB_DOWNLOAD_TIMEOUT
+        (file reads) seconds, 10 by default; any failure to reach the hub becomes ModelUnavailable.
+        """
+        import huggingface_hub
+        from huggingface_hub import constants
+
+        command = PULL_HINT.format(name=entry.name)
+        if constants.HF_HUB_OFFLINE:
+            raise ModelUnavailable(
+                missing_message(entry, self.path(entry.name), "HF_HUB_OFFLINE is set, so the hub was not tried"),
+                model=entry.name,
+                command=command,
+            )
+        log.info("pulling %s@%s into %s", entry.repo, entry.revision, folder)
+        _remove(folder)  # never let the hub client "succeed" with files already there when it cannot list the repo
+        try:
+            # Resolve the revision to a commit first, so that the files all come from one snapshot.
+            info = huggingface_hub.HfApi().model_info(
+                entry.repo, revision=entry.revision, timeout=constants.HF_HUB_ETAG_TIMEOUT
+            )
+            commit = info.sha or entry.revision  # the hub always names the commit; keep mypy's None out
+            huggingface_hub.snapshot_download(
+                repo_id=entry.repo,
+                revision=commit,
+                local_dir=folder,
+                allow_patterns=WANTED_FILES,
+                etag_timeout=constants.HF_HUB_ETAG_TIMEOUT,
+            )
+        except Exception as exc:  # any failure to reach or use the hub: refused, DNS, timeout, HTTP, garbled answer
+            log.debug("pull of %s failed", entry.repo, exc_info=True)
+            _remove(folder)
+            detail = str(exc).strip().splitlines()[0] if str(exc).strip() else "no detail"
+            cause = f"the download from the hub failed: {type(exc).__name__}: {detail}"
+            target = self.path(entry.name)
+            message = (
+                f"Could not update '{entry.name}' ({cause}); the complete copy in {target} is kept."
+                if is_complete(target)
+                else missing_message(entry, target, cause)
+            )
+            raise ModelUnavailable(
+                message,
+                model=entry.name,
+                command=command,
+            ) from exc
+        _remove(folder / ".cache")  # huggingface_hub's download bookkeeping, not part of the model
+        write_marker(folder, {"repo": entry.repo, "revision": entry.revision, "commit": commit})
+        return commit
+
+    @contextlib.contextmanager
+    def _locked(self):
+        """One pull or recovery at a time on this models folder (across processes)."""
+        import fcntl
+
+        with open(self.root / ".lock", "a") as handle:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(handle, fcntl.LOCK_UN)
+
+
+def default_cache_dir() -> Path:
+    """$XDG_CACHE_HOME/summarizer, or ~/.cache/summarizer."""
+    base = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(base) / "summarizer"
+
+
+def conversion_key(path: Path, compute_type: str) -> str:
+    """A folder name for the conversion of one model snapshot by this CTranslate2 version to one compute type.
+
+    A pulled model is known by its folder name and commit; any other folder by its resolved path and the
+    size and modification time of its files, so that a model replaced in place is converted again.
+    """
+    import ctranslate2
+
+    path = Path(path).resolve()
+    commit = read_marker(path).get("commit")
+    if commit:
+        identity = f"{path.name}-{commit[:12]}"
+    else:
+        stats = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in path.iterdir() if p.is_file())
+        digest = hashlib.sha256(json.dumps([str(path), stats]).encode()).hexdigest()[:12]
+        identity = f"{path.name}-{digest}"
+    return re.sub(r"[^A-Za-z0-9._@-]", "_", f"{identity}-ct2-{ctranslate2.__version__}-{compute_type}")
+
+
+def converted(path: Path, compute_type: str, cache_dir: Path | None = None) -> Path:
+    """The CTranslate2 conversion of a transformers MarianMT folder, made once in the cache folder.
+
+    The model folder is only read. Concurrent processes may convert at the same time; the first to finish
+    wins and the others discard their copy.
+    """
+    cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
+    target = cache_dir / conversion_key(path, compute_type)
+    if (target / "model.bin").is_file():
+        return target
+    import ctranslate2
+
+    cache_dir.mkdir(parents=True, exist_ok=True)
+    clean_conversions(cache_dir)
+    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
+    _remove(tmp)
+    log.info("converting %s to CTranslate2 (%s) in %s", path, compute_type, target)
+    try:
+        ctranslate2.converters.TransformersConverter(str(path)).convert(str(tmp), quantization=compute_type, force=True)
+        tmp.rename(target)  # atomic: a crashed conversion never looks finished
+    except OSError:
+        if not (target / "model.bin").is_file():
+            raise
+        log.info("another process converted %s first", path)  # rename onto its finished folder failed
+    finally:
+        _remove(tmp)
+    return target
+
+
+def clean_conversions(cache_dir: Path) -> None:
+    """Delete temporary conversion folders left by processes that no longer run."""
+    for tmp in Path(cache_dir).glob("*.tmp*"):
+        pid = tmp.name.rsplit(".tmp", 1)[1]
+        if pid.isdigit() and not _running(int(pid)):
+            log.warning("deleting %s (an interrupted conversion)", tmp)
+            _remove(tmp)
+
+
+def _running(pid: int) -> bool:
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:
+        return True
+    return True

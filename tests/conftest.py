@@ -28,6 +28,7 @@ def settings(tiny_models, tmp_path_factory) -> Settings:
     """Settings pointing at the tiny models, with an empty model store."""
     return Settings(
         models_dir=tmp_path_factory.mktemp("models"),
+        cache_dir=tmp_path_factory.mktemp("cache"),  # CTranslate2 conversions of this run, not the user's cache
         translation_model=str(tiny_models["translation"]),
         summarization_model=str(tiny_models["summarization"]),
         summary_sentences=2,

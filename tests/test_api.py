@@ -129,10 +129,6 @@ def test_not_ready_without_translation_model(settings, tmp_path):
 
 
 def test_missing_manifest_model_names_the_command(settings, tmp_path):
-    import shutil
-    from pathlib import Path
-
-    shutil.copy(Path(__file__).resolve().parents[1] / "models" / "manifest.json", tmp_path)
     app = create_app(settings.replace(models_dir=tmp_path, translation_model="opus-mt-ar-en", load_abstractive=False))
     response = app.test_client().post("/api/v1/summarize", json={"text": ARTICLE})
     assert response.status_code == 503

@@ -53,7 +53,31 @@ def test_summarize_file_missing_model(settings, tmp_path):
     assert json.loads(proc.stderr[proc.stderr.index("{") :])["error"]["code"] == "model_unavailable"
 
 
-def test_models_list(settings):
-    proc = run(["models", "list"], settings)
-    assert proc.returncode == 0
-    assert "opus-mt-ar-en" not in proc.stdout or "missing" in proc.stdout
+def test_models_list_shows_a_present_model_with_its_commit(settings, tiny_models, tmp_path):
+    import shutil
+
+    from summarizer.store import write_marker
+
+    models = tmp_path / "models"
+    shutil.copytree(tiny_models["translation"], models / "opus-mt-ar-en")
+    write_marker(models / "opus-mt-ar-en", {"repo": "Helsinki-NLP/opus-mt-ar-en", "commit": "0123456789ab" + "0" * 28})
+    proc = run(["models", "list"], settings.replace(models_dir=models))
+    assert proc.returncode == 0, proc.stderr
+    rows = {line.split()[0]: line.split() for line in proc.stdout.splitlines()}
+    assert rows["opus-mt-ar-en"][2] == "present" and "0123456789ab" in rows["opus-mt-ar-en"]
+    assert rows["opus-mt-en-ar"][2] == "missing"
+    assert rows["distilbart-cnn-12-6"][1:3] == ["summarization", "missing"]
+
+
+def test_models_pull_of_an_unknown_name_lists_the_known_ones(settings):
+    proc = run(["models", "pull", "nope"], settings)
+    assert proc.returncode == 2
+    assert "Unknown model name(s): nope" in proc.stderr and "opus-mt-ar-en, opus-mt-en-ar" in proc.stderr
+    assert "Traceback" not in proc.stderr
+
+
+def test_an_empty_models_folder_still_knows_the_default_model(settings, tmp_path):
+    proc = run(["summarize", "-"], settings.replace(models_dir=tmp_path, translation_model="opus-mt-ar-en"), ARTICLE)
+    assert proc.returncode == 3
+    error = json.loads(proc.stderr[proc.stderr.index("{") :])["error"]
+    assert error["details"]["command"] == "python -m summarizer models pull opus-mt-ar-en"

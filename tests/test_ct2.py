@@ -2,8 +2,9 @@
 
 import pytest
 
+from summarizer.store import converted, default_cache_dir
 from summarizer.translate import TranslationEngine, batching_translator
-from summarizer.translate.ct2 import CTranslate2Engine, converted_path
+from summarizer.translate.ct2 import CTranslate2Engine
 from summarizer.translate.marian import MarianEngine
 from tinymodels import LONG_SENTENCE, LONG_TRANSLATION, PAIRS
 
@@ -34,7 +35,7 @@ def test_int8_reproduces_the_pairs_and_conversion_is_cached(tiny_models):
     first = CTranslate2Engine(tiny_models["translation"], compute_type="int8")
     assert isinstance(first, TranslationEngine)
     assert first.translate(KNOWN) == [t for _, t in PAIRS]
-    model_bin = converted_path(tiny_models["translation"], "int8") / "model.bin"
+    model_bin = converted(tiny_models["translation"], "int8", default_cache_dir()) / "model.bin"
     stamp = model_bin.stat().st_mtime_ns
     CTranslate2Engine(tiny_models["translation"], compute_type="int8")
     assert model_bin.stat().st_mtime_ns == stamp

@@ -1,6 +1,5 @@
 """The whole pipeline on the tiny models: exact English out, alignment, bilingual summaries, errors."""
 
-import shutil
 import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
@@ -131,7 +130,6 @@ def test_long_sentence_through_the_pipeline(pipeline):
 
 
 def test_english_is_summarized_without_any_model(settings, tmp_path):
-    shutil.copy(Path(__file__).resolve().parents[1] / "models" / "manifest.json", tmp_path)
     bare = load(
         settings.replace(
             translation_model="opus-mt-ar-en", summarization_model="distilbart-cnn-12-6", models_dir=tmp_path
@@ -220,7 +218,6 @@ def test_models_status(pipeline):
 
 
 def test_status_and_errors_of_missing_models_name_them_without_server_paths(settings, tmp_path):
-    shutil.copy(Path(__file__).resolve().parents[1] / "models" / "manifest.json", tmp_path)
     models = Models.load(settings.replace(translation_model="opus-mt-ar-en", models_dir=tmp_path))
     rows = {row["role"]: row for row in models.status()}
     assert rows["translation"]["name"] == "opus-mt-ar-en" and rows["translation"]["revision"]

@@ -1,18 +1,48 @@
+"""The model store: the packaged manifest, completeness, the swap that survives a crash at any step, and the
+CTranslate2 conversion cache that leaves the model folder untouched."""
+
 import json
+import os
+import shutil
+import subprocess
 from pathlib import Path
 
 import pytest
 
 from summarizer.errors import ModelUnavailable
-from summarizer.store import ModelStore
+from summarizer.store import (
+    MARKER,
+    SWAP_STEPS,
+    ModelEntry,
+    ModelStore,
+    UnknownModel,
+    clean_conversions,
+    conversion_key,
+    converted,
+    is_complete,
+    recover,
+    write_marker,
+)
+from tinymodels import PAIRS
+
+ENTRY = ModelEntry(name="m", repo="org/m", revision="abc123", role="translation", license="MIT")
 
 
 @pytest.fixture
 def store(tmp_path):
-    (tmp_path / "manifest.json").write_text(
-        json.dumps({"models": {"m": {"repo": "org/m", "revision": "abc123", "role": "translation", "license": "MIT"}}})
-    )
-    return ModelStore(tmp_path)
+    return ModelStore(tmp_path / "models", entries={"m": ENTRY})
+
+
+def snapshot(folder: Path, source: Path, commit: str) -> Path:
+    """A complete pulled snapshot of the tiny model at `folder`, recorded as `commit`."""
+    shutil.copytree(source, folder)
+    write_marker(folder, {"repo": "org/m", "revision": "abc123", "commit": commit})
+    return folder
+
+
+def tree(folder: Path) -> dict:
+    """Every file under folder with its size and modification time."""
+    return {str(p.relative_to(folder)): (p.stat().st_size, p.stat().st_mtime_ns) for p in folder.rglob("*")}
 
 
 def test_missing_model_names_the_pull_command(store):
@@ -26,15 +56,16 @@ def test_unknown_name_lists_the_manifest(store):
     with pytest.raises(ModelUnavailable) as err:
         store.resolve("nope", role="translation")
     assert "known: m" in err.value.message
+    with pytest.raises(UnknownModel, match="Known: m"):
+        store.pull(["nope"])
 
 
 def test_local_folder_resolves(store, tiny_models):
     assert store.resolve(str(tiny_models["translation"]), role="translation") == tiny_models["translation"]
 
 
-def test_listing(store):
-    (store.path("m")).mkdir()
-    (store.path("m") / "config.json").write_text("{}")
+def test_listing_of_a_present_model(store, tiny_models):
+    snapshot(store.path("m"), tiny_models["translation"], "c" * 40)
     assert store.listing() == [
         {
             "name": "m",
@@ -44,57 +75,243 @@ def test_listing(store):
             "license": "MIT",
             "present": True,
             "path": str(store.path("m")),
-            "commit": None,
+            "commit": "c" * 40,
         }
     ]
 
 
-def test_pull_reports_failure_and_leaves_nothing_behind(store, monkeypatch):
-    import huggingface_hub
-    from huggingface_hub.errors import LocalEntryNotFoundError
-
-    def offline(self, repo_id, revision=None):
-        raise LocalEntryNotFoundError("no network")
-
-    monkeypatch.setattr(huggingface_hub.HfApi, "model_info", offline)
-    with pytest.raises(ModelUnavailable) as err:
-        store.pull(["m"])
-    assert "copy a snapshot of org/m" in err.value.message
-    assert not store.path("m").exists()
-    with pytest.raises(ValueError):
-        store.pull(["other"])
+def test_a_folder_without_its_marker_or_with_a_file_missing_is_not_present(store, tiny_models):
+    shutil.copytree(tiny_models["translation"], store.path("m"))
+    assert not store.is_present("m")
+    with pytest.raises(ModelUnavailable, match="incomplete"):
+        store.resolve("m", role="translation")
+    write_marker(store.path("m"), {"commit": "c" * 40})
+    assert store.resolve("m", role="translation") == store.path("m")
+    (store.path("m") / "source.spm").unlink()  # e.g. a half-deleted folder
+    assert not store.is_present("m")
 
 
-def test_repository_manifest_is_valid():
-    from pathlib import Path
-
-    real = ModelStore(Path(__file__).resolve().parents[1] / "models")
+def test_the_packaged_manifest_is_known_from_an_empty_models_folder(tmp_path):
+    real = ModelStore(tmp_path)
     assert real.entries["opus-mt-ar-en"].repo == "Helsinki-NLP/opus-mt-ar-en"
+    assert real.entries["opus-mt-ar-en"].revision == "f830c0f121521df2551726dd799a0c47b0f67841"
+    en_ar = real.entries["opus-mt-en-ar"]
+    assert (en_ar.repo, en_ar.revision, en_ar.role, en_ar.license) == (
+        "Helsinki-NLP/opus-mt-en-ar",
+        "be6759628ad2192438f2a32c814c35274045d02d",
+        "translation",
+        "CC-BY-4.0",
+    )
+    assert en_ar.target_token == ">>ara<<" and not en_ar.pull_by_default
     assert real.entries["opus-mt-tc-big-ar-en"].role == "translation"
     assert real.entries["distilbart-cnn-12-6"].role == "summarization"
+    with pytest.raises(ModelUnavailable) as err:
+        real.resolve("opus-mt-ar-en", role="translation")
+    assert err.value.details["command"] == "python -m summarizer models pull opus-mt-ar-en"
 
 
-def test_pull_pins_the_resolved_commit_and_swaps_in_atomically(store, monkeypatch):
-    """The hub is out of reach here: its two calls are replaced, the store's own logic runs for real."""
+def test_pull_pins_the_resolved_commit_and_swaps_a_new_snapshot_over_the_old(store, tiny_models, monkeypatch):
+    """The hub is out of reach here: its two calls are replaced by a copy of the tiny model; the store's own
+    download, marker and swap run for real."""
     import types
 
     import huggingface_hub
 
     calls = []
+    commits = iter(["1" * 40, "2" * 40])
     monkeypatch.setattr(
-        huggingface_hub.HfApi, "model_info", lambda self, repo_id, revision=None: types.SimpleNamespace(sha="f" * 40)
+        huggingface_hub.HfApi,
+        "model_info",
+        lambda self, repo_id, revision=None, timeout=None: types.SimpleNamespace(sha=next(commits)),
     )
 
     def download(**kwargs):
         calls.append(kwargs)
-        (Path(kwargs["local_dir"])).mkdir(parents=True)
-        (Path(kwargs["local_dir"]) / "config.json").write_text("{}")
+        shutil.copytree(tiny_models["translation"], kwargs["local_dir"], dirs_exist_ok=True)
+        (Path(kwargs["local_dir"]) / ".cache" / "huggingface").mkdir(parents=True)
         return str(kwargs["local_dir"])
 
     monkeypatch.setattr(huggingface_hub, "snapshot_download", download)
     assert store.pull(["m"]) == [store.path("m")]
-    assert calls[0]["repo_id"] == "org/m" and calls[0]["revision"] == "f" * 40
+    assert calls[0]["repo_id"] == "org/m" and calls[0]["revision"] == "1" * 40
     assert store.is_present("m")
-    assert store.snapshot("m") == {"repo": "org/m", "revision": "abc123", "commit": "f" * 40}
-    assert store.listing()[0]["commit"] == "f" * 40
-    assert not store.path("m").with_name("m.partial").exists()
+    assert store.snapshot("m") == {"repo": "org/m", "revision": "abc123", "commit": "1" * 40}
+    assert not (store.path("m") / ".cache").exists()
+    store.pull(["m"])
+    assert store.snapshot("m")["commit"] == "2" * 40
+    assert sorted(p.name for p in store.root.iterdir()) == [".lock", "m"]
+
+
+def test_pull_of_a_model_already_at_its_pinned_commit_does_not_ask_the_hub(tiny_models, tmp_path, monkeypatch):
+    import huggingface_hub
+
+    def unreachable(*args, **kwargs):
+        raise AssertionError("the hub was asked")
+
+    monkeypatch.setattr(huggingface_hub.HfApi, "model_info", unreachable)
+    pinned = ModelEntry(name="m", repo="org/m", revision="c" * 40, role="translation", license="MIT")
+    store = ModelStore(tmp_path, entries={"m": pinned})
+    snapshot(store.path("m"), tiny_models["translation"], "c" * 40)
+    before = tree(tmp_path)
+    assert store.pull(["m"]) == [store.path("m")]
+    assert tree(tmp_path) == before
+
+
+def states(models: Path, tiny: Path):
+    """Every state a pull of commit NEW over a complete commit OLD can be left in by a crash, with the commit
+    that must be in place after recovery."""
+    target, partial, old = models / "m", models / "m.partial", models / "m.old"
+
+    def mid_download():
+        shutil.copytree(tiny, partial)
+        (partial / "pytorch_model.bin.incomplete").write_bytes(b"\0" * 100)
+
+    def mid_marker():
+        shutil.copytree(tiny, partial)
+        (partial / (MARKER + ".tmp")).write_text('{"commit": "new', encoding="utf-8")
+
+    def after_steps(count):
+        def crash():
+            snapshot(partial, tiny, "new")
+            for step in SWAP_STEPS[:count]:
+                step(target)
+
+        return crash
+
+    def mid_drop_old():
+        after_steps(2)()
+        for name in ("config.json", MARKER):  # rmtree had got this far
+            (old / name).unlink()
+
+    def damaged_target_after_set_aside():
+        after_steps(1)()
+        target.mkdir()  # something incomplete where the model was
+        (target / "config.json").write_text("{}")
+
+    yield "killed during the download", mid_download, "old"
+    yield "killed while writing the marker", mid_marker, "old"
+    for count in range(len(SWAP_STEPS) + 1):
+        # Once the marker is written the new snapshot is complete: recovery finishes the swap.
+        yield f"killed after {count} swap steps", after_steps(count), "new"
+    yield "killed while deleting the old copy", mid_drop_old, "new"
+    yield "incomplete folder in place of a set-aside model", damaged_target_after_set_aside, "new"
+
+
+STATE_NAMES = [name for name, _, _ in states(Path("/"), Path("/"))]
+
+
+@pytest.mark.parametrize("state", STATE_NAMES)
+def test_recovery_after_a_crash_at_any_step_leaves_one_complete_model(store, tiny_models, state):
+    snapshot(store.path("m"), tiny_models["translation"], "old")
+    crash, expected = next((c, e) for n, c, e in states(store.root, tiny_models["translation"]) if n == state)
+    crash()
+    assert store.is_present("m") or is_complete(store.root / "m.old") or is_complete(store.root / "m.partial")
+    store.recover()
+    assert store.is_present("m")
+    assert store.snapshot("m")["commit"] == expected
+    assert sorted(p.name for p in store.root.iterdir() if p.name != ".lock") == ["m"]
+    assert tree(store.path("m")).keys() == tree(tiny_models["translation"]).keys() | {MARKER}
+
+
+def test_recovered_model_loads_and_translates(store, tiny_models, settings):
+    """A model put back from NAME.old after a crash between the first two swap steps is a working model."""
+    from summarizer.translate.marian import MarianTranslator
+
+    snapshot(store.path("m"), tiny_models["translation"], "old")
+    SWAP_STEPS[0](store.path("m"))
+    assert not store.path("m").exists()
+    store.recover()
+    translator = MarianTranslator(store.resolve("m", role="translation"), settings)
+    assert translator.translate_sentences([s for s, _ in PAIRS]) == [t for _, t in PAIRS]
+
+
+def test_recover_on_a_clean_store_writes_nothing(store, tiny_models):
+    snapshot(store.path("m"), tiny_models["translation"], "old")
+    before = tree(store.root)
+    store.recover()
+    recover(store.path("m"))
+    assert tree(store.root) == before
+
+
+def test_a_read_only_model_folder_loads_with_ctranslate2(tiny_models, settings, tmp_path):
+    """The conversion goes to the cache folder; nothing under the model folder is written (we run as root,
+    so chmod alone would not stop a write: the folder's listing is compared before and after)."""
+    from summarizer.translate.ct2 import CTranslate2Translator
+
+    model = tmp_path / "ro-model"
+    shutil.copytree(tiny_models["translation"], model)
+    before = tree(model)
+    subprocess.run(["chmod", "-R", "a-w", str(model)], check=True)
+    try:
+        s = settings.replace(cache_dir=tmp_path / "cache", ct2_compute_type="int8")
+        translator = CTranslate2Translator(model, s)
+        assert translator.translate_sentences([src for src, _ in PAIRS]) == [t for _, t in PAIRS]
+        assert tree(model) == before
+        [folder] = (tmp_path / "cache").iterdir()
+        assert folder.name == conversion_key(model, "int8") and (folder / "model.bin").is_file()
+        stamp = (folder / "model.bin").stat().st_mtime_ns
+        CTranslate2Translator(model, s)
+        assert (folder / "model.bin").stat().st_mtime_ns == stamp  # converted once
+    finally:
+        subprocess.run(["chmod", "-R", "u+w", str(model)], check=True)
+
+
+def test_conversion_key_follows_the_model_identity(tiny_models, tmp_path):
+    model = shutil.copytree(tiny_models["translation"], tmp_path / "m")
+    first = conversion_key(model, "int8")
+    assert conversion_key(model, "float32") != first
+    (model / "config.json").write_text((model / "config.json").read_text() + " ")  # replaced in place
+    assert conversion_key(model, "int8") != first
+    write_marker(model, {"repo": "org/m", "commit": "abcdef" * 7})
+    import ctranslate2
+
+    assert conversion_key(model, "int8") == f"m-abcdefabcdef-ct2-{ctranslate2.__version__}-int8"
+
+
+def test_conversions_left_by_dead_processes_are_cleaned(tiny_models, tmp_path):
+    child = subprocess.Popen(["true"])
+    child.wait()
+    dead = child.pid  # a process that has ended
+    cache = tmp_path / "cache"
+    (cache / f"x-ct2-int8.tmp{dead}").mkdir(parents=True)
+    (cache / f"x-ct2-int8.tmp{os.getpid()}").mkdir()  # ours: still running
+    clean_conversions(cache)
+    assert sorted(p.name for p in cache.iterdir()) == [f"x-ct2-int8.tmp{os.getpid()}"]
+    path = converted(tiny_models["translation"], "int8", cache)
+    assert path.parent == cache and (path / "model.bin").is_file()
+    assert json.loads((path / "config.json").read_text())  # a CTranslate2 model folder
+
+
+@pytest.mark.parametrize("engine", ["transformers", "ctranslate2"])
+def test_a_pickled_pytorch_model_bin_with_renormalized_logits_loads_in_both_engines(
+    tiny_models, settings, tmp_path, engine
+):
+    """Like the hub's opus-mt repositories: pytorch_model.bin, no safetensors, renormalize_logits in the
+    generation config. The CTranslate2 converter reads it through transformers."""
+    from summarizer.translate import load_translator
+
+    folder = tiny_models["translation_bin"]
+    assert not list(folder.glob("*.safetensors"))
+    assert json.loads((folder / "generation_config.json").read_text())["renormalize_logits"] is True
+    s = settings.replace(
+        translation_model=str(folder), translation_engine=engine, cache_dir=tmp_path / "cache", num_beams=4
+    )
+    translator = load_translator(s, ModelStore(s.models_dir))
+    assert translator.translate_sentences([src for src, _ in PAIRS]) == [t for _, t in PAIRS]
+
+
+def test_pickles_are_loaded_weights_only(tiny_models, tmp_path):
+    """transformers loads pytorch_model.bin with torch.load(weights_only=True) (its default): a pickle that
+    would run code on load is refused and the code never runs."""
+    import torch
+    from transformers import MarianMTModel
+
+    class Payload:
+        def __reduce__(self):
+            return (os.system, (f"touch {tmp_path / 'pwned'}",))
+
+    folder = shutil.copytree(tiny_models["translation_bin"], tmp_path / "evil")
+    torch.save({"model.shared.weight": Payload()}, folder / "pytorch_model.bin")
+    with pytest.raises(Exception, match="[Ww]eights.only|Unsupported global|WeightsUnpickler"):
+        MarianMTModel.from_pretrained(folder)
+    assert not (tmp_path / "pwned").exists()

@@ -4,6 +4,9 @@
   the sentences below, saved like an opus-mt folder (source.spm, target.spm,
   vocab.json with <pad> last, a zero <pad> embedding row), trained until it
   reproduces every pair exactly.
+* The same MarianMT saved as the real opus-mt repositories ship it: weights
+  in `pytorch_model.bin` (a torch pickle, no safetensors) and a
+  generation_config.json with `renormalize_logits: true`.
 * A BART summarizer with a byte-level BPE tokenizer, trained until it
   reproduces a known summary of the English translation of the test article.
 
@@ -63,11 +66,17 @@ def cache_dir() -> Path:
 def build_all() -> dict[str, Path]:
     """Build (or reuse) every tiny model; returns their folders by role."""
     base = cache_dir()
-    paths = {"translation": base / "tiny-opus-mt-ar-en", "summarization": base / "tiny-bart-summarizer"}
+    paths = {
+        "translation": base / "tiny-opus-mt-ar-en",
+        "summarization": base / "tiny-bart-summarizer",
+        "translation_bin": base / "tiny-opus-mt-ar-en-bin",
+    }
     if not (paths["translation"] / "config.json").exists():
         _atomic_build(paths["translation"], build_marian)
     if not (paths["summarization"] / "config.json").exists():
         _atomic_build(paths["summarization"], build_bart)
+    if not (paths["translation_bin"] / "config.json").exists():
+        _atomic_build(paths["translation_bin"], lambda folder: build_marian_bin(paths["translation"], folder))
     return paths
 
 
@@ -198,6 +207,22 @@ def build_marian(folder: Path) -> None:
     tok_config = json.loads(config_path.read_text())
     tok_config["model_max_length"] = limit
     config_path.write_text(json.dumps(tok_config, ensure_ascii=False, indent=2))
+
+
+def build_marian_bin(source: Path, folder: Path) -> None:
+    """Copy the tiny MarianMT laid out like the hub's opus-mt repositories: a pickled `pytorch_model.bin`
+    (torch.save of the state dict, as transformers wrote before safetensors) instead of model.safetensors, and
+    `renormalize_logits: true` in generation_config.json."""
+    import torch
+    from safetensors.torch import load_file
+
+    for item in source.iterdir():
+        if item.name != "model.safetensors":
+            shutil.copy2(item, folder / item.name)
+    torch.save(load_file(source / "model.safetensors"), folder / "pytorch_model.bin")
+    generation = json.loads((folder / "generation_config.json").read_text())
+    generation["renormalize_logits"] = True
+    (folder / "generation_config.json").write_text(json.dumps(generation, indent=2))
 
 
 def _train_until_exact(model, tokenizer, sources, targets, pad: int, after_step=None, steps: int = 1500) -> None:

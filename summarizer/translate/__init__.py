@@ -36,7 +36,11 @@ def load_engine(settings: Settings, path: Path, name: str | None = None) -> Tran
         from .ct2 import CTranslate2Engine
 
         return CTranslate2Engine(
-            path, compute_type=settings.ct2_compute_type, parallel_batches=settings.ct2_parallel_batches, **options
+            path,
+            compute_type=settings.ct2_compute_type,
+            parallel_batches=settings.ct2_parallel_batches,
+            cache_dir=settings.cache_dir,
+            **options,
         )
     raise ValueError(f"SUMMARIZER_TRANSLATION_ENGINE must be one of {ENGINES}, not {settings.translation_engine!r}")
 

@@ -6,46 +6,32 @@ import itertools
 import logging
 import math
 import os
-import shutil
 from pathlib import Path
 
+from ..store import converted
 from .marian import MarianModelBase
 
 log = logging.getLogger(__name__)
-
-
-def converted_path(path: Path, compute_type: str) -> Path:
-    """Where the CTranslate2 conversion of a transformers folder is cached: beside its files."""
-    return Path(path) / f"ctranslate2-{compute_type}"
-
-
-def convert(path: Path, compute_type: str) -> Path:
-    """Convert a transformers MarianMT folder to CTranslate2 once; later calls reuse the result."""
-    target = converted_path(path, compute_type)
-    if (target / "model.bin").is_file():
-        return target
-    import ctranslate2
-
-    log.info("converting %s to CTranslate2 (%s) in %s", path, compute_type, target)
-    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
-    shutil.rmtree(tmp, ignore_errors=True)
-    ctranslate2.converters.TransformersConverter(str(path)).convert(str(tmp), quantization=compute_type, force=True)
-    shutil.rmtree(target, ignore_errors=True)
-    tmp.rename(target)  # atomic: a crashed conversion never looks finished
-    return target
 
 
 class CTranslate2Engine(MarianModelBase):
     """MarianMT in CTranslate2, tokenized with sentencepiece exactly as MarianTokenizer does.
 
     compute_type: CTranslate2's quantization (int8, float32...); threads 0: all cores; parallel_batches 0: one
-    sub-batch decoder per thread.
+    sub-batch decoder per thread; cache_dir: where the conversion is kept (the model folder may be read-only).
     """
 
     engine = "ctranslate2"
 
     def __init__(
-        self, path: Path, *, compute_type: str = "int8", threads: int = 0, parallel_batches: int = 0, **options
+        self,
+        path: Path,
+        *,
+        compute_type: str = "int8",
+        threads: int = 0,
+        parallel_batches: int = 0,
+        cache_dir: Path | None = None,
+        **options,
     ):
         import ctranslate2
 
@@ -56,7 +42,7 @@ class CTranslate2Engine(MarianModelBase):
         threads = threads or os.cpu_count() or 1
         self.replicas = max(1, min(parallel_batches or threads, threads))
         self.translator = ctranslate2.Translator(
-            str(convert(self.path, self.compute_type)),
+            str(converted(self.path, self.compute_type, cache_dir)),
             device="cpu",
             compute_type=self.compute_type,
             inter_threads=self.replicas,
