@@ -215,14 +215,14 @@ def test_recovery_after_a_crash_at_any_step_leaves_one_complete_model(store, tin
 
 def test_recovered_model_loads_and_translates(store, tiny_models, settings):
     """A model put back from NAME.old after a crash between the first two swap steps is a working model."""
-    from summarizer.translate.marian import MarianTranslator
+    from summarizer.translate.marian import MarianEngine
 
     snapshot(store.path("m"), tiny_models["translation"], "old")
     SWAP_STEPS[0](store.path("m"))
     assert not store.path("m").exists()
     store.recover()
-    translator = MarianTranslator(store.resolve("m", role="translation"), settings)
-    assert translator.translate_sentences([s for s, _ in PAIRS]) == [t for _, t in PAIRS]
+    engine = MarianEngine(store.resolve("m", role="translation"), beam_size=1)
+    assert engine.translate([s for s, _ in PAIRS]) == [t for _, t in PAIRS]
 
 
 def test_recover_on_a_clean_store_writes_nothing(store, tiny_models):
@@ -236,21 +236,20 @@ def test_recover_on_a_clean_store_writes_nothing(store, tiny_models):
 def test_a_read_only_model_folder_loads_with_ctranslate2(tiny_models, settings, tmp_path):
     """The conversion goes to the cache folder; nothing under the model folder is written (we run as root,
     so chmod alone would not stop a write: the folder's listing is compared before and after)."""
-    from summarizer.translate.ct2 import CTranslate2Translator
+    from summarizer.translate.ct2 import CTranslate2Engine
 
     model = tmp_path / "ro-model"
     shutil.copytree(tiny_models["translation"], model)
     before = tree(model)
     subprocess.run(["chmod", "-R", "a-w", str(model)], check=True)
     try:
-        s = settings.replace(cache_dir=tmp_path / "cache", ct2_compute_type="int8")
-        translator = CTranslate2Translator(model, s)
-        assert translator.translate_sentences([src for src, _ in PAIRS]) == [t for _, t in PAIRS]
+        engine = CTranslate2Engine(model, compute_type="int8", cache_dir=tmp_path / "cache")
+        assert engine.translate([src for src, _ in PAIRS]) == [t for _, t in PAIRS]
         assert tree(model) == before
         [folder] = (tmp_path / "cache").iterdir()
         assert folder.name == conversion_key(model, "int8") and (folder / "model.bin").is_file()
         stamp = (folder / "model.bin").stat().st_mtime_ns
-        CTranslate2Translator(model, s)
+        CTranslate2Engine(model, compute_type="int8", cache_dir=tmp_path / "cache")
         assert (folder / "model.bin").stat().st_mtime_ns == stamp  # converted once
     finally:
         subprocess.run(["chmod", "-R", "u+w", str(model)], check=True)
@@ -294,10 +293,11 @@ def test_a_pickled_pytorch_model_bin_with_renormalized_logits_loads_in_both_engi
     assert not list(folder.glob("*.safetensors"))
     assert json.loads((folder / "generation_config.json").read_text())["renormalize_logits"] is True
     s = settings.replace(
-        translation_model=str(folder), translation_engine=engine, cache_dir=tmp_path / "cache", num_beams=4
+        translation_model=str(folder), translation_engine=engine, cache_dir=tmp_path / "cache", beam_size=4
     )
     translator = load_translator(s, ModelStore(s.models_dir))
     assert translator.translate_sentences([src for src, _ in PAIRS]) == [t for _, t in PAIRS]
+    translator.close()
 
 
 def test_pickles_are_loaded_weights_only(tiny_models, tmp_path):
