@@ -15,9 +15,12 @@ as the unwrapped article does; ROUGE is given with and without unwrapping.
 from __future__ import annotations
 
 import argparse
+import dataclasses
+import itertools
 import statistics
 import sys
 import textwrap
+from collections import Counter
 from pathlib import Path
 from unittest import mock
 
@@ -31,6 +34,13 @@ from summarizer.summarize.extractive import ExtractiveSummarizer  # noqa: E402
 from summarizer.textnorm import rouge_tokens  # noqa: E402
 
 WIDTHS = (40, 50, 60, 72, 80)
+# The summarizer's weights searched by the cross-validation (everything else stays at its default).
+GRID = {
+    "centrality_weight": (0.0, 0.4, 0.8, 1.6),
+    "full_length": (8, 16, 32),
+    "length_exponent": (0.0, 0.25, 0.5),
+    "position_exponent": (0.5, 1.0),
+}
 
 
 def default_eval_dir(name: str) -> Path:
@@ -142,6 +152,50 @@ def wrapped_report(data, summarizer: ExtractiveSummarizer) -> None:
     table(f"ROUGE over all widths {WIDTHS} (articles x widths)", rows)
 
 
+def fast_rouge1(sentences: list[str], refs: list[Counter], chosen) -> float:
+    """ROUGE-1 F1 x100 averaged over the references, as rouge-score computes it, for the grid search."""
+    summary = Counter(t for i in chosen for t in rouge_tokens(sentences[i]))
+    total = sum(summary.values())
+    values = []
+    for ref in refs:
+        overlap = sum((summary & ref).values())
+        p, r = overlap / total if total else 0.0, overlap / sum(ref.values())
+        values.append(2 * p * r / (p + r) if p + r else 0.0)
+    return 100 * statistics.mean(values)
+
+
+def cross_validated_report(data) -> None:
+    """Leave-one-out and 5-fold figures: weights chosen on the other articles, scored on the held-out one."""
+    articles = [(sentences_of(article), refs, summary_length(refs)) for _, article, refs in data]
+    ref_counts = [[Counter(rouge_tokens(r)) for r in refs] for _, refs, _ in articles]
+    configs = [dict(zip(GRID, values)) for values in itertools.product(*GRID.values())]
+    chosen = [[ExtractiveSummarizer(**c).select(s, "ar", k) for s, _, k in articles] for c in configs]
+    r1 = [[fast_rouge1(s, rc, ch) for (s, _, _), rc, ch in zip(articles, ref_counts, row)] for row in chosen]
+    n = len(articles)
+    rows = {}
+    for name, fold_of in (("leave-one-out", lambda i: i), ("5-fold", lambda i: i % 5)):
+        held, picks = [], []
+        for fold in sorted({fold_of(i) for i in range(n)}):
+            train = [i for i in range(n) if fold_of(i) != fold]
+            best = max(range(len(configs)), key=lambda c: (statistics.mean(r1[c][i] for i in train), -c))
+            picks.append(best)
+            held += [scores(articles[i][0], articles[i][1], chosen[best][i]) for i in range(n) if fold_of(i) == fold]
+        rows[f"ours, {name} (held-out)"] = mean_scores(held)
+        leads = [scores(s, refs, lead(s, k))["rouge1"] for s, refs, k in articles]
+        wins = sum(h["rouge1"] > b + 1e-9 for h, b in zip(held, leads))
+        losses = sum(h["rouge1"] < b - 1e-9 for h, b in zip(held, leads))
+        print(f"{name}: R-1 above the lead on {wins} articles, below on {losses}, equal on {n - wins - losses}")
+        common = Counter(picks).most_common(1)[0]
+        print(f"{name}: weights chosen {len(set(picks))} distinct way(s); most often ({common[1]}x) {configs[common[0]]}")
+    best = max(range(len(configs)), key=lambda c: (statistics.mean(r1[c]), -c))
+    rows["ours, best on all 30 (in-sample)"] = mean_scores(
+        [scores(s, refs, ch) for (s, refs, _), ch in zip(articles, chosen[best])]
+    )
+    rows["first-k (lead)"] = mean_scores([scores(s, refs, lead(s, k)) for s, refs, k in articles])
+    print(f"in-sample best: {configs[best]}")
+    table("Cross-validated: weights chosen without the article scored", rows)
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=default_eval_dir("easc-dev"))
@@ -154,7 +208,10 @@ def main(argv=None) -> None:
         per_article["first-k (lead)"].append(scores(sentences, refs, lead(sentences, k)))
         per_article["ours (extractive)"].append(scores(sentences, refs, ours.select(sentences, "ar", k)))
     print(f"EASC dev: {len(data)} articles, ROUGE F1 x100, mean over 5 references")
-    table("Whole dev set", {name: mean_scores(rows) for name, rows in per_article.items()})
+    defaults = {f.name: getattr(ours, f.name) for f in dataclasses.fields(ours) if f.name in GRID}
+    table(f"Shipped defaults {defaults}, whole dev set", {name: mean_scores(rows) for name, rows in per_article.items()})
+    print()
+    cross_validated_report(data)
     wrapped_report(data, ours)
 
 

@@ -35,4 +35,5 @@ def test_sample_article_keeps_headline_and_skips_captions(sample_text):
 
     sentences = [s for p in split_paragraphs(sample_text) for s in p.sentences]
     # first-k would take the headline and the two photo-caption lines (1, 2)
-    assert ExtractiveSummarizer().select(sentences, "ar", 3) == [0, 3, 4]
+    chosen = ExtractiveSummarizer().select(sentences, "ar", 3)
+    assert len(chosen) == 3 and chosen[0] == 0 and not {1, 2} & set(chosen)
