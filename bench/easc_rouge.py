@@ -17,6 +17,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import itertools
+import random
 import statistics
 import sys
 import textwrap
@@ -164,6 +165,13 @@ def fast_rouge1(sentences: list[str], refs: list[Counter], chosen) -> float:
     return 100 * statistics.mean(values)
 
 
+def interval(gains: list[float], rounds: int = 2000) -> str:
+    """Mean gain and its 95% bootstrap interval over articles (seeded: the same figures every run)."""
+    rng = random.Random(0)
+    means = sorted(statistics.mean(rng.choices(gains, k=len(gains))) for _ in range(rounds))
+    return f"{statistics.mean(gains):+.2f} R-1 (95% bootstrap interval {means[rounds // 40]:+.2f} to {means[-rounds // 40]:+.2f})"
+
+
 def cross_validated_report(data) -> None:
     """Leave-one-out and 5-fold figures: weights chosen on the other articles, scored on the held-out one."""
     articles = [(sentences_of(article), refs, summary_length(refs)) for _, article, refs in data]
@@ -174,19 +182,25 @@ def cross_validated_report(data) -> None:
     n = len(articles)
     rows = {}
     for name, fold_of in (("leave-one-out", lambda i: i), ("5-fold", lambda i: i % 5)):
-        held, picks = [], []
+        held: list = [None] * n  # by article
+        picks = []
         for fold in sorted({fold_of(i) for i in range(n)}):
             train = [i for i in range(n) if fold_of(i) != fold]
             best = max(range(len(configs)), key=lambda c: (statistics.mean(r1[c][i] for i in train), -c))
             picks.append(best)
-            held += [scores(articles[i][0], articles[i][1], chosen[best][i]) for i in range(n) if fold_of(i) == fold]
+            for i in range(n):
+                if fold_of(i) == fold:
+                    held[i] = scores(articles[i][0], articles[i][1], chosen[best][i])
         rows[f"ours, {name} (held-out)"] = mean_scores(held)
         leads = [scores(s, refs, lead(s, k))["rouge1"] for s, refs, k in articles]
         wins = sum(h["rouge1"] > b + 1e-9 for h, b in zip(held, leads))
         losses = sum(h["rouge1"] < b - 1e-9 for h, b in zip(held, leads))
-        print(f"{name}: R-1 above the lead on {wins} articles, below on {losses}, equal on {n - wins - losses}")
+        print(f"{name}: R-1 above the lead on {wins} articles, below on {losses}, equal on {n - wins - losses}; "
+              f"gain {interval([h['rouge1'] - b for h, b in zip(held, leads)])}")
         common = Counter(picks).most_common(1)[0]
         print(f"{name}: weights chosen {len(set(picks))} distinct way(s); most often ({common[1]}x) {configs[common[0]]}")
+        for pick in sorted(set(picks) - {common[0]}):
+            print(f"{name}: also chosen ({picks.count(pick)}x) {configs[pick]}")
     best = max(range(len(configs)), key=lambda c: (statistics.mean(r1[c]), -c))
     rows["ours, best on all 30 (in-sample)"] = mean_scores(
         [scores(s, refs, ch) for (s, refs, _), ch in zip(articles, chosen[best])]

@@ -38,6 +38,22 @@ LINGUA_NAMES = {
     "nl": "DUTCH",
     "id": "INDONESIAN",
     "tr": "TURKISH",
+    "sv": "SWEDISH",
+    "da": "DANISH",
+    "no": "BOKMAL",
+    "fi": "FINNISH",
+    "pl": "POLISH",
+    "ro": "ROMANIAN",
+    "ca": "CATALAN",
+    "cs": "CZECH",
+    "sk": "SLOVAK",
+    "sl": "SLOVENE",
+    "hu": "HUNGARIAN",
+    "lt": "LITHUANIAN",
+    "lv": "LATVIAN",
+    "hr": "CROATIAN",
+    "tl": "TAGALOG",
+    "vi": "VIETNAMESE",
 }
 # The examples, and the sentences of tests/test_detect.py that lingua can answer at all.
 EXAMPLES = [
