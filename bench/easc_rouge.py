@@ -29,10 +29,10 @@ from rouge_score import rouge_scorer
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from summarizer import segment  # noqa: E402
-from summarizer.segment import split_paragraphs, split_sentences  # noqa: E402
-from summarizer.summarize.extractive import ExtractiveSummarizer  # noqa: E402
-from summarizer.textnorm import rouge_tokens  # noqa: E402
+from summarizer import segment
+from summarizer.segment import split_paragraphs, split_sentences
+from summarizer.summarize.extractive import ExtractiveSummarizer
+from summarizer.textnorm import rouge_tokens
 
 WIDTHS = (40, 50, 60, 72, 80)
 # The summarizer's weights searched by the cross-validation (everything else stays at its default).
@@ -147,8 +147,8 @@ def wrapped_report(data, summarizer: ExtractiveSummarizer) -> None:
                 lead_rouge[name].append(scores(sents, refs, lead(sents, k)))
         print(f"| {width} | {len(data)} | {same[0]} | {same[1]} | {same[2]} |")
     rows = {}
-    for name in rouge:
-        rows[f"ours, {name}"] = mean_scores(rouge[name])
+    for name, values in rouge.items():
+        rows[f"ours, {name}"] = mean_scores(values)
         rows[f"first-k, {name}"] = mean_scores(lead_rouge[name])
     table(f"ROUGE over all widths {WIDTHS} (articles x widths)", rows)
 
@@ -195,10 +195,14 @@ def cross_validated_report(data) -> None:
         leads = [scores(s, refs, lead(s, k))["rouge1"] for s, refs, k in articles]
         wins = sum(h["rouge1"] > b + 1e-9 for h, b in zip(held, leads))
         losses = sum(h["rouge1"] < b - 1e-9 for h, b in zip(held, leads))
-        print(f"{name}: R-1 above the lead on {wins} articles, below on {losses}, equal on {n - wins - losses}; "
-              f"gain {interval([h['rouge1'] - b for h, b in zip(held, leads)])}")
+        print(
+            f"{name}: R-1 above the lead on {wins} articles, below on {losses}, equal on {n - wins - losses}; "
+            f"gain {interval([h['rouge1'] - b for h, b in zip(held, leads)])}"
+        )
         common = Counter(picks).most_common(1)[0]
-        print(f"{name}: weights chosen {len(set(picks))} distinct way(s); most often ({common[1]}x) {configs[common[0]]}")
+        print(
+            f"{name}: weights chosen {len(set(picks))} distinct way(s); most often ({common[1]}x) {configs[common[0]]}"
+        )
         for pick in sorted(set(picks) - {common[0]}):
             print(f"{name}: also chosen ({picks.count(pick)}x) {configs[pick]}")
     best = max(range(len(configs)), key=lambda c: (statistics.mean(r1[c]), -c))
@@ -223,7 +227,9 @@ def main(argv=None) -> None:
         per_article["ours (extractive)"].append(scores(sentences, refs, ours.select(sentences, "ar", k)))
     print(f"EASC dev: {len(data)} articles, ROUGE F1 x100, mean over 5 references")
     defaults = {f.name: getattr(ours, f.name) for f in dataclasses.fields(ours) if f.name in GRID}
-    table(f"Shipped defaults {defaults}, whole dev set", {name: mean_scores(rows) for name, rows in per_article.items()})
+    table(
+        f"Shipped defaults {defaults}, whole dev set", {name: mean_scores(rows) for name, rows in per_article.items()}
+    )
     print()
     cross_validated_report(data)
     wrapped_report(data, ours)

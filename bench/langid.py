@@ -21,8 +21,8 @@ from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
-from summarizer import detect  # noqa: E402
-from summarizer.detect import LanguageDetector  # noqa: E402
+from summarizer import detect
+from summarizer.detect import LanguageDetector
 
 LANGUAGES = ("ar", "en", "fa", "ur")
 LENGTHS = (1, 2, 3, None)  # None: the whole sentence
@@ -98,7 +98,9 @@ def cross_validate(data, folds: int) -> None:
     detector = LanguageDetector()
     configs = list(itertools.product(*GRID.values()))
     # The evidence of every sentence once; each configuration then only re-weighs it.
-    evidence = {(lang, n): [detector.evidence(cut(s, n)) for s in lines] for lang, lines in data.items() for n in LENGTHS}
+    evidence = {
+        (lang, n): [detector.evidence(cut(s, n)) for s in lines] for lang, lines in data.items() for n in LENGTHS
+    }
     answers = []
     for ar_prior, ngram_weight in configs:
         detector.priors = {"latin": dict(detect.PRIORS["latin"]), "arabic": {"ar": ar_prior}}
@@ -124,10 +126,12 @@ def cross_validate(data, folds: int) -> None:
 
     held_out: dict = {}
     for fold in range(folds):
-        best = choose(lambda i: i % folds != fold)
-        result = scores(best, lambda i: i % folds == fold)
-        print(f"fold {fold + 1}/{folds}: chose {dict(zip(GRID, configs[best]))}, "
-              f"held-out objective {objective(result):.2f}")
+        best = choose(lambda i, fold=fold: i % folds != fold)
+        result = scores(best, lambda i, fold=fold: i % folds == fold)
+        print(
+            f"fold {fold + 1}/{folds}: chose {dict(zip(GRID, configs[best]))}, "
+            f"held-out objective {objective(result):.2f}"
+        )
         for key, value in result.items():
             held_out.setdefault(key, []).append(value)
     mean = {key: tuple(statistics.mean(v[i] for v in values) for i in (0, 1)) for key, values in held_out.items()}
@@ -139,8 +143,10 @@ def cross_validate(data, folds: int) -> None:
         cells = [f"{objective(scores(configs.index((prior, w)), lambda i: True)):.2f}" for w in GRID["ngram_weight"]]
         print(f"| {prior} | " + " | ".join(cells) + " |")
     whole = choose(lambda i: True)
-    print(f"\nbest on the whole dev set (in-sample): {dict(zip(GRID, configs[whole]))}, "
-          f"objective {objective(scores(whole, lambda i: True)):.2f}")
+    print(
+        f"\nbest on the whole dev set (in-sample): {dict(zip(GRID, configs[whole]))}, "
+        f"objective {objective(scores(whole, lambda i: True)):.2f}"
+    )
 
 
 def speed(data) -> None:

@@ -74,9 +74,13 @@ LEXICAL_WEIGHT = 1.0  # known words as the log-likelihood ratio they are
 # Known words: of the languages we accept, of those that share their script, and of every other langdetect
 # language that wordfreq has a list for, so that a word known in English and in French is not evidence for
 # English alone. A language without a list (et, sw, so, af, cy, sq...) is left to its n-grams.
-LEXICON_LANGUAGES = ("ar", "fa", "ur", "en") + tuple(
-    "fr de es it pt nl id tr sv da no fi pl ro ca cs sk sl hu lt lv hr tl vi".split()
+# fmt: off
+LEXICON_LANGUAGES = (
+    "ar", "fa", "ur", "en",
+    "fr", "de", "es", "it", "pt", "nl", "id", "tr", "sv", "da", "no", "fi",
+    "pl", "ro", "ca", "cs", "sk", "sl", "hu", "lt", "lv", "hr", "tl", "vi",
 )
+# fmt: on
 LEXICON_SIZE = {"ar": 40000, "fa": 30000, "ur": 30000, "en": 30000}  # most frequent words kept per language
 OTHER_LEXICON_SIZE = 5000
 _WORDFREQ_CODES = {"no": "nb", "tl": "fil", "hr": "sh"}  # langdetect's code -> wordfreq's

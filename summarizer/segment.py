@@ -12,6 +12,7 @@ says so (see `unwrap` for the evidence used).
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -142,7 +143,7 @@ def _unwrap_block(lines: list[str]) -> str:
     if len(initials) >= max(2, len(lines) - 1) and all(c.isupper() for c in initials):
         return "\n".join(lines)  # every line capitalised: verse or a list, not wrapped prose
     soft, ended = [], []
-    for a, b in zip(stripped, stripped[1:]):
+    for a, b in itertools.pairwise(stripped):
         next_word = len(b.split()[0])
         ended.append(bool(_SENTENCE_END.search(a)))
         if _BULLET.match(b) or (_LIST_ITEM.match(b) and _PUNCTUATED.search(a)):

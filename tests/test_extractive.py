@@ -4,18 +4,20 @@ from summarizer.summarize import ExtractiveSummarizer
 
 STORY = [
     "Flooding closed the main coastal road north of the city on Sunday after two days of heavy rain.",
-    "Officials from the regional transport authority, speaking at a long press conference held in the town hall "
-    "with reporters from several newspapers, radio stations and television channels, said that the coastal road "
-    "would stay closed while engineers from three different companies inspected the damaged bridges, culverts, "
-    "retaining walls and drainage channels along a stretch of about forty kilometres.",
+    (
+        "Officials from the regional transport authority, speaking at a long press conference held in the town hall "
+        "with reporters from several newspapers, radio stations and television channels, said that the coastal road "
+        "would stay closed while engineers from three different companies inspected the damaged bridges, culverts, "
+        "retaining walls and drainage channels along a stretch of about forty kilometres."
+    ),
     "The coastal road will stay closed until engineers have inspected its bridges.",
     "Schools in the area will open as usual.",
 ]
 
 
 def test_the_length_preference_moves_the_choice_to_the_shorter_of_two_sentences_saying_the_same():
-    # Without it the lead prior keeps the rambling second sentence; the default preference is mild (it still
-    # does here, three times as long as the third), a stronger one takes the third.
+    # Without it the lead prior keeps the rambling second sentence; the default preference is mild and keeps it
+    # too (its position and centrality outweigh being three times as long); a stronger one takes the third.
     assert ExtractiveSummarizer(length_exponent=0.0).select(STORY, "en", 2) == [0, 1]
     assert ExtractiveSummarizer().select(STORY, "en", 2) == [0, 1]
     assert ExtractiveSummarizer(length_exponent=0.5).select(STORY, "en", 2) == [0, 2]

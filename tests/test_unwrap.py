@@ -11,7 +11,7 @@ ENGLISH = (
     "The city council voted on Tuesday to close the old river bridge to heavy traffic, after engineers "
     "found cracks in two of its supporting piers. Lorries will be sent through the northern ring road "
     "until repairs are finished, which the council expects to take at least eight months.\n"
-    "Shop owners near the bridge said they feared losing customers. \"We depend on people passing through,\" "
+    'Shop owners near the bridge said they feared losing customers. "We depend on people passing through," '
     "said one baker, who has run her shop on the corner for twenty years. The council promised to review "
     "the decision in the spring.\n"
     "A public meeting about the repairs will be held next week at the town hall."
@@ -54,7 +54,9 @@ def test_wrapped_paragraphs_separated_by_blank_lines_stay_paragraphs(text, width
 
 def test_hyphenated_word_at_line_end_is_rejoined():
     text = "The committee published a well-\nknown report about the harbour and the\nfishing fleet last year."
-    assert sentences(text) == ["The committee published a well-known report about the harbour and the fishing fleet last year."]
+    assert sentences(text) == [
+        "The committee published a well-known report about the harbour and the fishing fleet last year."
+    ]
 
 
 def test_lower_case_continuation_after_a_shorter_line():
@@ -68,11 +70,15 @@ def test_lower_case_continuation_after_a_shorter_line():
         # a heading over a paragraph
         "Results of the annual survey\nThe survey was sent to two thousand households across the region in March.",
         # a list introduced by a full line
-        "The committee asked the council for three things before the vote:\n- a new survey of the bridge\n"
-        "- a plan for diverting the lorries\n- a date for the public meeting",
+        (
+            "The committee asked the council for three things before the vote:\n- a new survey of the bridge\n"
+            "- a plan for diverting the lorries\n- a date for the public meeting"
+        ),
         # numbered items
-        "Before you install the program, make sure the following is true\n1. you have an account\n"
-        "2. you have a licence key",
+        (
+            "Before you install the program, make sure the following is true\n1. you have an account\n"
+            "2. you have a licence key"
+        ),
         # an address
         "Town Hall\n12 Market Street\nSpringfield",
         # verse: short lines of similar length, each capitalised (a lower-case line would continue the one before)
