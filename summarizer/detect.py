@@ -47,8 +47,8 @@ _COMMON = "ءآأؤإئابتجخدرزسشغفقلمنو"
 _ARABIC_LOANS = "ثحذصضطظع"  # Arabic letters that Persian, Urdu, Pashto, Sindhi write in Arabic loanwords
 ALPHABETS = {
     "ar": _COMMON + _ARABIC_LOANS + "هةىيكٱ",
-    "fa": _COMMON + _ARABIC_LOANS + "هپچژگکی",
-    "ur": _COMMON + _ARABIC_LOANS + "پچژگکیٹڈڑںےۓہۃھ",
+    "fa": _COMMON + _ARABIC_LOANS + "هپچژگکیۀ",
+    "ur": _COMMON + _ARABIC_LOANS + "پچژگکیٹڈڑںےۓہۃھۂ",
     "ps": _COMMON + _ARABIC_LOANS + "هپچژگکیټډړږښګڼۍېځڅي",
     "sd": _COMMON + _ARABIC_LOANS + "هپچژگکيڪٽٿڻڦڄڃڇڊڌڍڏڙڱٻڀٺڳھ۾",
     "ug": _COMMON + "پچژگكڭھۇۆۈۋېىيە",
@@ -280,7 +280,8 @@ def _distinctive(word: str, lang: str) -> int:
 
 def _running_words(text: str) -> list[tuple[str, str, float]]:
     """(word, script, weight) for each word; quoted words and capitalised Latin words weigh less."""
-    text = _MARKS.sub("", text)
+    # NFKC: PDF copies often carry presentation forms (the lam-alef ligature ﻻ) instead of letters.
+    text = _MARKS.sub("", unicodedata.normalize("NFKC", text))
     quoted = [m.span() for m in _QUOTED.finditer(text)]
     words = []
     for match in _WORD.finditer(text):

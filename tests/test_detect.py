@@ -48,6 +48,7 @@ def test_detect(detector, text, language):
         ("امروز هوا خیلی خوب است.", "fa"),
         ("میں ہر روز اسکول جاتا ہوں۔", "ur"),
         ("آج موسم بہت اچھا ہے۔", "ur"),
+        ("میرا نقطۂ نظر مختلف ہے۔", "ur"),
         # Malay in Jawi: ݢ and ڠ belong to none of the alphabets above.
         ("ساي ڤرݢي ك ڤاسر ڤاݢي اين دڠن ايبو", OTHER_ARABIC_SCRIPT),
     ],
@@ -138,6 +139,11 @@ def test_a_long_arabic_text_may_quote_a_foreign_spelling(detector):
         "الاقتصادي، وأشار إلى أن المفاوضات مع الشركاء الدوليين تسير بشكل جيد، وذكر صحيفة «ڈان» الباكستانية "
         "التي نشرت تقريرا عن الاتفاق الجديد بين البلدين خلال الأسبوع الماضي."
     )
+    assert detector.detect(text).language == "ar"
+
+
+def test_arabic_presentation_forms_from_pdf_copies_are_arabic(detector):
+    text = "\ufefb أعرف إن كان الاجتماع سيعقد غدا \ufef7م \ufedf\ufe8e."  # ﻻ, ﻷ and isolated forms
     assert detector.detect(text).language == "ar"
 
 
