@@ -362,9 +362,15 @@ def _range(metadata: list) -> str:
 
 @dataclass(frozen=True)
 class Detection:
-    """A language code (ISO 639-1, or "und"), a confidence in [0, 1], the dominant script."""
+    """A language code (ISO 639, "und-Arab" or "und"), a confidence in [0, 1], the running text's script."""
 
-    language: Annotated[str, Field(description="ISO 639-1 code, or 'und' when the text has no letters")]
+    language: Annotated[
+        str,
+        Field(
+            description="ISO 639 code (ug, sd, ps, ckb are named from their letters), 'und-Arab' for another "
+            "Arabic-script language, 'und' when the text has no letters"
+        ),
+    ]
     confidence: Annotated[float, Field(json_schema_extra={"minimum": 0, "maximum": 1})]
     script: Annotated[str, Field(description="The script most letters are in (arabic, latin...), or 'none'")]
 

@@ -3,10 +3,16 @@
 Sentences end at `. ! ? ؟ …` and at line ends. The Arabic comma and semicolon
 do not end sentences, nor do full stops inside quotes, in abbreviations
 (U.S., Dr.), in decimals or after the number of a list item.
+
+Hard-wrapped text (newspaper columns, PDF and e-mail copies) breaks lines in
+the middle of sentences; `unwrap` first joins the lines of a paragraph that
+were only wrapped, so that a line end is a sentence end only where the text
+says so (see `unwrap` for the evidence used).
 """
 
 from __future__ import annotations
 
+import itertools
 import re
 from dataclasses import dataclass
 
@@ -59,6 +65,18 @@ ABBREVIATIONS = {
 }
 _DOTTED = re.compile(r"^(?:[A-Za-z]\.)*[A-Za-z]$")  # U.S, e.g, single initials
 _LIST_NUMBER = re.compile(r"^[\(\[]?[0-9٠-٩]{1,3}$|^[a-zA-Z]$")
+# Unwrapping: a block is a wrapped column when its longest line is within these widths (characters).
+MIN_WRAP_WIDTH = 30
+MAX_WRAP_WIDTH = 150
+WRAP_SLACK = 0.95  # the next word would not have fitted, with a little room for justified or PDF text
+FULL_SHARE = 0.85  # or the line fills this share of the width
+CONTINUATION_SHARE = 0.5  # a lower-case next line continues a line at least this long
+_BLANK = " \t\u00a0\u200f\u200e\r"
+_SENTENCE_END = re.compile(rf"[{re.escape(END_PUNCT)}][{re.escape(CLOSERS)}]*$")
+_HYPHENATED = re.compile(r"[A-Za-z]-$")
+_BULLET = re.compile(r"^(?:[•*·▪◦‣●○]|\(?[0-9٠-٩]{1,3}[.)])\s")
+_PUNCTUATED = re.compile(r"[.:;!?…،؛,؟][\"'»”)\]]*$")
+_LIST_ITEM = re.compile(r"^(?:[-–—]\s|[0-9٠-٩]{1,3}-\s|\(?[A-Za-z\u0621-\u064a][.)]\s)")
 _PARAGRAPH_BREAK = re.compile(r"[ \t\u00a0]*\n(?:[ \t\u00a0\u200f\u200e]*\n)*")
 
 
@@ -71,7 +89,8 @@ class Paragraph:
 
 
 def split_paragraphs(text: str) -> list[Paragraph]:
-    """Split text into paragraphs (one per line) of sentences, keeping the kind of break."""
+    """Split text into paragraphs (one per line once wrapped lines are joined) of sentences, keeping the breaks."""
+    text = unwrap(text)
     paragraphs: list[Paragraph] = []
     pos = 0
     for match in _PARAGRAPH_BREAK.finditer(text):
@@ -82,6 +101,67 @@ def split_paragraphs(text: str) -> list[Paragraph]:
         last = paragraphs[-1]
         paragraphs[-1] = Paragraph(last.sentences, "")
     return paragraphs
+
+
+def unwrap(text: str) -> str:
+    """Join the lines that were only wrapped; keep blank lines and real line structure.
+
+    A text wrapped at a column width W (greedily, as editors, mailers and
+    newspapers do) has lines the next word would not have fitted on. A break
+    after such a "full" line joins the lines unless the next line starts a
+    list item; a line that ends with sentence punctuation is joined only when
+    most breaks of its block are wraps. Short lines (headings, addresses,
+    verse, the last line of a paragraph), lists, blocks of three or more
+    lines that each start with a capital letter (verse, lists), and blocks
+    whose longest line is narrower than MIN_WRAP_WIDTH or wider than MAX_WRAP_WIDTH (a paragraph
+    a line, not a wrapped column) keep their breaks. In English a next line
+    that starts in lower case is a continuation even after a shorter line.
+    """
+    if "\n" not in text:
+        return text
+    lines = text.replace("\r\n", "\n").split("\n")
+    out: list[str] = []
+    block: list[str] = []
+    for line in lines + [""]:
+        if line.strip(_BLANK):
+            block.append(line)
+            continue
+        if block:
+            out.append(_unwrap_block(block))
+            block = []
+        out.append(line)
+    return "\n".join(out[:-1])
+
+
+def _unwrap_block(lines: list[str]) -> str:
+    """One block of non-blank lines with its soft breaks joined."""
+    stripped = [" ".join(line.split()) for line in lines]
+    width = max(len(line) for line in stripped)
+    if len(lines) < 2 or not MIN_WRAP_WIDTH <= width <= MAX_WRAP_WIDTH:
+        return "\n".join(lines)
+    initials = [line[0] for line in stripped[1:] if line[0].isupper() or line[0].islower()]
+    if len(initials) >= max(2, len(lines) - 1) and all(c.isupper() for c in initials):
+        return "\n".join(lines)  # every line capitalised: verse or a list, not wrapped prose
+    soft, ended = [], []
+    for a, b in itertools.pairwise(stripped):
+        next_word = len(b.split()[0])
+        ended.append(bool(_SENTENCE_END.search(a)))
+        if _BULLET.match(b) or (_LIST_ITEM.match(b) and _PUNCTUATED.search(a)):
+            soft.append(False)  # a list item (a dash after a full unpunctuated line is running text)
+        elif ended[-1]:  # a paragraph's last line: only when the next word could not have fitted
+            soft.append(len(a) + 1 + next_word > width)
+        else:
+            full = len(a) + 1 + next_word > width * WRAP_SLACK or len(a) >= width * FULL_SHARE
+            soft.append(full or (b[0].islower() and len(a) >= width * CONTINUATION_SHARE))
+    wrapped_block = sum(s and not e for s, e in zip(soft, ended)) * 2 >= len(soft)
+    text = lines[0].rstrip()
+    for i, line in enumerate(lines[1:]):
+        if soft[i] and (not ended[i] or wrapped_block):
+            glue = "" if _HYPHENATED.search(text) else " "
+            text = text + glue + line.strip()
+        else:
+            text = text + "\n" + line.rstrip()
+    return text
 
 
 def _add(paragraphs: list[Paragraph], block: str, separator: str) -> None:

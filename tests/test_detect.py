@@ -1,6 +1,6 @@
 import pytest
 
-from summarizer.detect import LanguageDetector
+from summarizer.detect import OTHER_ARABIC_SCRIPT, LanguageDetector
 
 
 @pytest.fixture(scope="module")
@@ -21,6 +21,8 @@ def detector():
         ("ٹیکسی انتظار کر رہی ہے۔", "ur"),
         ("Le gouvernement a annoncé de nouvelles mesures pour l'économie.", "fr"),
         ("Ich habe heute keine Zeit, morgen vielleicht.", "de"),
+        ("El presidente habló ayer con los periodistas en la capital.", "es"),
+        ("Tere hommikust, kuidas sul läheb täna?", "et"),  # no word list: its n-grams decide
         ("123 456", "und"),
         ("😀😀😀", "und"),
         ("", "und"),
@@ -28,6 +30,121 @@ def detector():
 )
 def test_detect(detector, text, language):
     assert detector.detect(text).language == language
+
+
+# Arabic-script languages other than Arabic, named from the letters Arabic does not write.
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("مەن ھەر كۈنى مەكتەپكە بارىمەن.", "ug"),
+        ("بۈگۈن ھاۋا ناھايىتى ياخشى، بىز باغچىغا بارىمىز.", "ug"),
+        ("مان هر روز اسڪول وڃان ٿو.", "sd"),
+        ("اڄ موسم ڏاڍي سٺي آهي.", "sd"),
+        ("زه هره ورځ ښوونځي ته ځم.", "ps"),
+        ("نن ورځ هوا ډېره ښه ده.", "ps"),
+        ("من هەموو ڕۆژێک دەچمە قوتابخانە.", "ckb"),
+        ("ئەمڕۆ کەشوهەوا زۆر خۆشە.", "ckb"),
+        ("من هر روز به مدرسه می‌روم.", "fa"),
+        ("امروز هوا خیلی خوب است.", "fa"),
+        ("میں ہر روز اسکول جاتا ہوں۔", "ur"),
+        ("آج موسم بہت اچھا ہے۔", "ur"),
+        ("میرا نقطۂ نظر مختلف ہے۔", "ur"),
+        # Malay in Jawi: ݢ and ڠ belong to none of the alphabets above.
+        ("ساي ڤرݢي ك ڤاسر ڤاݢي اين دڠن ايبو", OTHER_ARABIC_SCRIPT),
+    ],
+)
+def test_other_arabic_script_languages_are_named_not_arabic(detector, text, language):
+    detection = detector.detect(text)
+    assert detection.language == language
+    assert detection.script == "arabic"
+
+
+# Dialects, including the letters they borrow (گ چ in Gulf and Iraqi writing, ڤ ڭ in Maghrebi writing).
+@pytest.mark.parametrize(
+    "text",
+    [
+        "إزيك يا صاحبي؟ عامل إيه النهارده؟",  # Egyptian
+        "أنا مش عارف هو راح فين.",  # Egyptian
+        "شو عم تعمل هلق؟ بدي روح عالبيت.",  # Levantine
+        "كيفك؟ شو أخبارك؟",  # Levantine
+        "واش نتا بخير؟ شنو كدير دابا؟",  # Moroccan
+        "بغيت نمشي للدار دابا.",  # Moroccan
+        "ڭال ليا بلي غادي يجي غدا.",  # Moroccan with ڭ
+        "شفت الڤيديو ديالك البارح.",  # Maghrebi with ڤ
+        "شلونك؟ شگد صار لك هنا؟",  # Iraqi with گ
+        "وين رايح چذي؟ باچر نشوفك.",  # Gulf with چ
+    ],
+)
+def test_dialects_are_arabic(detector, text):
+    assert detector.detect(text).language == "ar"
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        # A Persian sentence quoting an English film title, with and without quotes.
+        ('دیروز فیلم "The Lord of the Rings" را دوباره دیدم و خیلی لذت بردم.', "fa"),
+        ("دیروز فیلم The Godfather را با دوستانم دیدیم.", "fa"),
+        # A Levantine sentence listing English show names (more Latin letters than Arabic ones).
+        ("بحب كتير Friends و Breaking Bad و The Office، بس ما بحب Game of Thrones", "ar"),
+        ("امبارح سهرنا نحضر Stranger Things و The Crown عند رفقاتي", "ar"),
+        # English quoting Arabic.
+        ('The word "سلام" means peace, and "شكرا" means thank you.', "en"),
+        ("Reporters asked the minister about الجزيرة and its coverage.", "en"),
+    ],
+)
+def test_mixed_text_goes_by_the_running_text(detector, text, language):
+    assert detector.detect(text).language == language
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "Mrs. Kirchner",
+        "Between 10:00-11:00",
+        "Dianne Feinstein, did you leak?",
+        "Hello",
+        "Go away.",
+        "He skis",
+        "Sami smiled.",
+        "Are you older",
+        "I wonder",
+        "Excellent!",
+    ],
+)
+def test_short_english(detector, text):
+    assert detector.detect(text).language == "en"
+
+
+@pytest.mark.parametrize(
+    "text",
+    ["مرحبا", "شكرا جزيلا", "أين المحطة؟", "الجيش", "ماذا تريد", "استمع!", "اختار", "انا جائع", "شنو تبي؟"],
+)
+def test_short_arabic(detector, text):
+    assert detector.detect(text).language == "ar"
+
+
+@pytest.mark.parametrize(
+    "text, language",
+    [("Je suis fatigué", "fr"), ("Danke schön", "de"), ("Ich bin müde", "de"), ("Buenos días", "es")],
+)
+def test_short_text_in_other_latin_languages_is_not_taken_for_english(detector, text, language):
+    # (A lone capitalised word such as "Bonjour" may be a name and comes out English: the service accepts it.)
+    assert detector.detect(text).language == language
+
+
+def test_a_long_arabic_text_may_quote_a_foreign_spelling(detector):
+    text = (
+        "قال رئيس الوزراء في مؤتمر صحفي عقده اليوم في العاصمة إن الحكومة ستواصل العمل على خطة الإصلاح "
+        "الاقتصادي، وأشار إلى أن المفاوضات مع الشركاء الدوليين تسير بشكل جيد، وذكر صحيفة «ڈان» الباكستانية "
+        "التي نشرت تقريرا عن الاتفاق الجديد بين البلدين خلال الأسبوع الماضي."
+    )
+    assert detector.detect(text).language == "ar"
+
+
+def test_arabic_presentation_forms_from_pdf_copies_are_arabic(detector):
+    text = "\ufefb أعرف إن كان الاجتماع سيعقد غدا \ufef7م \ufedf\ufe8e."  # ﻻ, ﻷ and isolated forms
+    assert detector.detect(text).language == "ar"
 
 
 def test_deterministic(detector):
