@@ -111,7 +111,8 @@ def unwrap(text: str) -> str:
     after such a "full" line joins the lines unless the next line starts a
     list item; a line that ends with sentence punctuation is joined only when
     most breaks of its block are wraps. Short lines (headings, addresses,
-    verse, the last line of a paragraph), lists, blocks of three or more
+    verse, the last line of a paragraph), blocks where no line ends a sentence
+    (captions, a heading, an address), lists, blocks of three or more
     lines that each start with a capital letter (verse, lists), and blocks
     whose longest line is narrower than MIN_WRAP_WIDTH or wider than MAX_WRAP_WIDTH (a paragraph
     a line, not a wrapped column) keep their breaks. In English a next line
@@ -139,6 +140,8 @@ def _unwrap_block(lines: list[str]) -> str:
     width = max(len(line) for line in stripped)
     if len(lines) < 2 or not MIN_WRAP_WIDTH <= width <= MAX_WRAP_WIDTH:
         return "\n".join(lines)
+    if not any(_SENTENCE_END.search(line) for line in stripped):
+        return "\n".join(lines)  # no line ends a sentence: captions, headings, an address, not a wrapped paragraph
     initials = [line[0] for line in stripped[1:] if line[0].isupper() or line[0].islower()]
     if len(initials) >= max(2, len(lines) - 1) and all(c.isupper() for c in initials):
         return "\n".join(lines)  # every line capitalised: verse or a list, not wrapped prose
