@@ -77,6 +77,9 @@ class Settings:
     workers: int = 1
     http_threads: int = 8
     graceful_timeout: int = 30
+    # A connection that has not delivered its whole request (head and body) in this long gets 408 and is closed;
+    # until then it holds no HTTP thread (see summarizer/worker.py).
+    request_read_timeout_s: float = 30.0
 
     @classmethod
     def from_env(cls, environ: os._Environ | dict | None = None, **overrides) -> "Settings":
