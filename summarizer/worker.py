@@ -38,7 +38,7 @@ LINGER_MAX_BYTES = 64 * 1024
 
 def json_error(status: int, reason: str, code: str, message: str) -> bytes:
     """A whole HTTP/1.1 response carrying the service's JSON error shape, closing the connection."""
-    body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False).encode("utf-8")
+    body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
     head = (
         f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\nX-Content-Type-Options: nosniff\r\n\r\n"
@@ -328,6 +328,10 @@ class BufferedThreadWorker(ThreadWorker):
             req._expected_100_continue = False  # already answered while gathering
         if req.body is not None and type(req.body.reader).__name__ == "ChunkedReader":
             data = req.body.read(self.max_body_bytes + 1)  # raises gunicorn's chunk errors -> handle_error
+            if len(data) > self.max_body_bytes:  # werkzeug would cut it short silently, not answer 413
+                message = f"The request body is over the limit of {self.max_body_bytes} bytes"
+                conn.sock.sendall(json_error(413, "Request Entity Too Large", "request_entity_too_large", message))
+                return False
             rest = req.body.buf.getvalue()
             req.body.buf = io.BytesIO()
             req.body.buf.write(data + rest)
