@@ -117,6 +117,8 @@ class RequestFraming:
                 if len(buf) - self._scan < self._remaining + 2:
                     return False
                 self._scan += self._remaining + 2
+                if buf[self._scan - 2 : self._scan] != b"\r\n":
+                    return self._hand_over()  # gunicorn answers 400
                 self._mode = "chunk-size"
             elif self._mode == "chunk-size":
                 end = buf.find(b"\r\n", self._scan)
