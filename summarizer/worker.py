@@ -301,7 +301,8 @@ class BufferedThreadWorker(ThreadWorker):
                         conn.sock.send(json_error(408, "Request Timeout", "request_timeout", message))
                     except OSError:
                         pass
-                    self.log.info("Closing a connection from %s: request not complete in time", conn.client[0])
+                    peer = conn.client[0] if isinstance(conn.client, tuple) else conn.client
+                    self.log.info("Closing a connection from %s: request not complete in time", peer)
                 self._close(conn)
         for conn, until in list(self.lingering.items()):
             if until <= now:
