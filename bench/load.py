@@ -155,7 +155,7 @@ class SlowClients:
         for sock, _, _ in conns:
             sock.close()
 
-    def start(self) -> "SlowClients":
+    def start(self) -> SlowClients:
         """Open the connections; return once they have all sent their first bytes."""
         self.thread.start()
         time.sleep(2)
@@ -266,7 +266,9 @@ def main(argv=None) -> None:
     print(f"{done} requests in {wall:.1f} s ({done / wall:.1f}/s) from {args.concurrency} clients")
     if slow is not None:
         opened = sorted(seconds for seconds, _ in slow.dropped)
-        answers = collections.Counter(answer.split(b"\r\n")[0].decode("latin-1") or "closed" for _, answer in slow.dropped)
+        answers = collections.Counter(
+            answer.split(b"\r\n")[0].decode("latin-1") or "closed" for _, answer in slow.dropped
+        )
         print(
             f"beside {args.slow_clients} slow clients: the server dropped {len(opened)} slow connections"
             + (f" after {opened[0]:.1f}-{opened[-1]:.1f} s, answers {dict(answers)}" if opened else "")

@@ -79,7 +79,7 @@ class KeyStore:
         )
         if not valid:
             raise KeyFileError(
-                f"The API key file {self.path} is not a key file (expected {{name: {{\"sha256\": ...}}}}); "
+                f'The API key file {self.path} is not a key file (expected {{name: {{"sha256": ...}}}}); '
                 "fix or remove it"
             )
         return keys

@@ -38,7 +38,9 @@ LINGER_MAX_BYTES = 64 * 1024
 
 def json_error(status: int, reason: str, code: str, message: str) -> bytes:
     """A whole HTTP/1.1 response carrying the service's JSON error shape, closing the connection."""
-    body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False, separators=(",", ":")).encode("utf-8")
+    body = json.dumps({"error": {"code": code, "message": message}}, ensure_ascii=False, separators=(",", ":")).encode(
+        "utf-8"
+    )
     head = (
         f"HTTP/1.1 {status} {reason}\r\nConnection: close\r\nContent-Type: application/json\r\n"
         f"Content-Length: {len(body)}\r\nX-Content-Type-Options: nosniff\r\n\r\n"
@@ -137,9 +139,7 @@ class RequestFraming:
                     return self._hand_over()  # the application answers 413
                 self._mode = "chunk-data"
             else:  # trailer: an empty line, or trailer fields then an empty line
-                if buf[self._scan : self._scan + 2] == b"\r\n":
-                    self._mode = "done"
-                elif buf.find(b"\r\n\r\n", self._scan) >= 0:
+                if buf[self._scan : self._scan + 2] == b"\r\n" or buf.find(b"\r\n\r\n", self._scan) >= 0:
                     self._mode = "done"
                 elif len(buf) - self._scan > self.max_head:
                     return self._hand_over()
@@ -165,14 +165,14 @@ class DeadlineUnreader(SocketUnreader):
         self.sock.settimeout(left)
         try:
             return super().chunk(size_hint)
-        except (TimeoutError, socket.timeout):
+        except TimeoutError:
             return b""
 
 
 class _Incoming:
     """A request being gathered: its bytes, its framing and when it must be complete."""
 
-    __slots__ = ("buf", "framing", "deadline")
+    __slots__ = ("buf", "deadline", "framing")
 
     def __init__(self, framing: RequestFraming, deadline: float, data: bytes):
         self.buf = bytearray(data)
@@ -373,7 +373,7 @@ class BufferedThreadWorker(ThreadWorker):
             return super().finish_request(conn, fs)
         try:
             result = fs.result() if not fs.cancelled() else False
-        except Exception:
+        except Exception:  # noqa: BLE001  (as gthread: whatever went wrong, the connection is closed)
             result = False
         if result is _DEFER:
             result = False

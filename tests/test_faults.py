@@ -107,7 +107,7 @@ def test_fifty_slow_clients_hold_no_thread_and_are_dropped(server):
             sock.close()
     assert len(answers) == 50
     assert all(answer.startswith(b"HTTP/1.1 408 ") for answer in answers.values()), set(answers.values())
-    status, head, body = parse(next(iter(answers.values())))
+    body = parse(next(iter(answers.values())))[2]
     assert json.loads(body)["error"]["code"] == "request_timeout"
     assert detect(server)[0] == 200
 
@@ -135,7 +135,9 @@ def test_pipelined_and_kept_alive_requests_are_answered_in_order(server):
         return b"GET %s HTTP/1.1\r\nHost: x\r\n\r\n" % path
 
     with socket.create_connection(address(server), timeout=30) as sock:
-        sock.sendall(get(b"/healthz") + get(b"/nowhere") + b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+        sock.sendall(
+            get(b"/healthz") + get(b"/nowhere") + b"GET /readyz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n"
+        )
         answer = b""
         while chunk := sock.recv(65536):
             answer += chunk
@@ -199,7 +201,9 @@ def test_junk_methods_and_paths_do_not_grow_metrics(server):
     junk(500)
     after = metrics()
     series = [line for line in after.splitlines() if line.startswith("summarizer_http_requests_total{")]
-    assert len(series) == len([line for line in before.splitlines() if line.startswith("summarizer_http_requests_total{")])
+    assert len(series) == len(
+        [line for line in before.splitlines() if line.startswith("summarizer_http_requests_total{")]
+    )
     assert 'method="other"' in after
     assert len(after) < len(before) + 500  # only counter values changed, no new series
 
@@ -237,3 +241,26 @@ def test_request_framing_byte_by_byte():
         seen.append(framing.ready(buf))
     assert seen == [False] * (len(request) - 1) + [True]
     assert framing.whole
+
+
+def test_expect_100_continue_is_answered_before_the_body(server):
+    body = json.dumps({"text": "hello there, how are you today?"}).encode()
+    head = (
+        b"POST /api/v1/detect HTTP/1.1\r\nHost: x\r\nContent-Type: application/json\r\nConnection: close\r\n"
+        b"Expect: 100-continue\r\nContent-Length: %d\r\n\r\n" % len(body)
+    )
+    with socket.create_connection(address(server), timeout=30) as sock:
+        sock.sendall(head)
+        assert sock.recv(1024) == b"HTTP/1.1 100 Continue\r\n\r\n"  # the body is only sent after this
+        sock.sendall(body)
+        answer = b""
+        while chunk := sock.recv(65536):
+            answer += chunk
+    status, _, data = parse(answer)
+    assert status == 200 and json.loads(data)["language"] == "en"
+    assert b"100 Continue" not in answer  # not a second time
+
+
+def test_a_connection_that_sends_nothing_is_closed_without_an_answer(server):
+    with socket.create_connection(address(server), timeout=READ_TIMEOUT_S + 30) as sock:
+        assert sock.recv(1024) == b""
