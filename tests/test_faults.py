@@ -264,3 +264,20 @@ def test_expect_100_continue_is_answered_before_the_body(server):
 def test_a_connection_that_sends_nothing_is_closed_without_an_answer(server):
     with socket.create_connection(address(server), timeout=READ_TIMEOUT_S + 30) as sock:
         assert sock.recv(1024) == b""
+
+
+def test_clients_that_never_close_do_not_stall_the_server(server):
+    # gthread closed each finished "Connection: close" socket by waiting up to 2 s on it in its event loop,
+    # so 30 clients that neither read nor closed stalled every other client for about a minute.
+    idle = []
+    try:
+        for _ in range(30):
+            sock = socket.create_connection(address(server))
+            sock.sendall(b"GET /healthz HTTP/1.1\r\nHost: x\r\nConnection: close\r\n\r\n")
+            idle.append(sock)
+        time.sleep(0.5)
+        with urllib.request.urlopen(server + "/healthz", timeout=20) as response:  # liveness bound
+            assert response.status == 200
+    finally:
+        for sock in idle:
+            sock.close()
