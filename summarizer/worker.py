@@ -34,6 +34,8 @@ RECV_SIZE = 64 * 1024
 # How long a closed connection may keep sending before it is cut (RFC 9112 section 9.6: close the write side first).
 LINGER_S = 2.0
 LINGER_MAX_BYTES = 64 * 1024
+# A stopping worker waits this long for requests still arriving, then answers them 503 (send again).
+STOP_GATHER_S = 5.0
 
 
 def json_error(status: int, reason: str, code: str, message: str) -> bytes:
@@ -213,6 +215,7 @@ class BufferedThreadWorker(ThreadWorker):
         super().__init__(*args, **kwargs)
         self.incoming: dict = {}  # connection -> _Incoming, while its request is being gathered
         self.lingering: dict = {}  # connection -> when to stop draining it and close
+        self.stopping_since: float | None = None
 
     # --- gathering requests in the event loop
 
@@ -289,21 +292,38 @@ class BufferedThreadWorker(ThreadWorker):
         self._gather(conn, b"")
 
     def murder_pending(self):
-        """Also close connections whose request is overdue (408) and lingering closes that are done waiting."""
+        """Also close connections whose request is overdue (408) and lingering closes that are done waiting.
+
+        When the worker stops, a request still arriving gets STOP_GATHER_S more, then a 503 to retry.
+        """
         super().murder_pending()
         now = time.monotonic()
+        if not self.alive and self.stopping_since is None:
+            self.stopping_since = now
         for conn, pending in list(self.incoming.items()):
-            if pending.deadline <= now or (not self.alive and not pending.buf):
-                self._stop_gathering(conn)
-                if pending.buf:
-                    message = f"The request was not received in full within {self.read_timeout_s:g} s"
-                    try:
-                        conn.sock.send(json_error(408, "Request Timeout", "request_timeout", message))
-                    except OSError:
-                        pass
-                    peer = conn.client[0] if isinstance(conn.client, tuple) else conn.client
-                    self.log.info("Closing a connection from %s: request not complete in time", peer)
-                self._close(conn)
+            overdue = pending.deadline <= now
+            if overdue:
+                answer = json_error(
+                    408,
+                    "Request Timeout",
+                    "request_timeout",
+                    f"The request was not received in full within {self.read_timeout_s:g} s",
+                )
+            elif self.stopping_since is not None and (not pending.buf or now >= self.stopping_since + STOP_GATHER_S):
+                answer = json_error(
+                    503, "Service Unavailable", "restarting", "The server is restarting; send the request again"
+                )
+            else:
+                continue
+            self._stop_gathering(conn)
+            if pending.buf:
+                try:
+                    conn.sock.send(answer)
+                except OSError:
+                    pass
+                peer = conn.client[0] if isinstance(conn.client, tuple) else conn.client
+                self.log.info("Closing a connection from %s: its request did not arrive in time", peer)
+            self._close(conn)
         for conn, until in list(self.lingering.items()):
             if until <= now:
                 self._end_linger(conn)

@@ -281,3 +281,30 @@ def test_clients_that_never_close_do_not_stall_the_server(server):
     finally:
         for sock in idle:
             sock.close()
+
+
+def test_sigterm_with_slow_clients_connected_stops_cleanly(settings):
+    import signal
+
+    from conftest import start_gunicorn
+
+    proc, url, log = start_gunicorn(settings, "gunicorn-faults-sigterm.log")  # the default 30 s read timeout
+    slow = []
+    try:
+        for _ in range(10):
+            sock = socket.create_connection(address(url))
+            sock.sendall(b"POST /api/v1/detect HTTP/1.1\r\nHost: x\r\nContent-Length: 100\r\n\r\n{")
+            slow.append(sock)
+        assert detect(url)[0] == 200
+        proc.send_signal(signal.SIGTERM)
+        assert proc.wait(timeout=25) == 0  # well before the read timeout and the graceful timeout (30 s)
+        answers = []
+        for sock in slow:
+            sock.settimeout(5)
+            answers.append(sock.recv(4096))
+        assert all(answer.startswith(b"HTTP/1.1 503 ") for answer in answers)
+    finally:
+        proc.kill()
+        log.close()
+        for sock in slow:
+            sock.close()
