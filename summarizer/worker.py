@@ -25,6 +25,7 @@ import time
 from functools import partial
 
 from gunicorn.http import errors as http_errors
+from gunicorn.http.body import ChunkedReader
 from gunicorn.http.unreader import SocketUnreader
 from gunicorn.http2 import negotiation
 from gunicorn.workers.gthread import _DEFER, STOP_KEEPALIVE_LINGER, TConn, ThreadWorker
@@ -349,7 +350,7 @@ class BufferedThreadWorker(ThreadWorker):
         """Check a chunked body's framing before the application sees it (a bad one is a 400, not a 500)."""
         if getattr(conn, "sent_continue", False):
             req._expected_100_continue = False  # already answered while gathering
-        if req.body is not None and type(req.body.reader).__name__ == "ChunkedReader":
+        if req.body is not None and isinstance(req.body.reader, ChunkedReader):
             data = req.body.read(self.max_body_bytes + 1)  # raises gunicorn's chunk errors -> handle_error
             if len(data) > self.max_body_bytes:  # werkzeug would cut it short silently, not answer 413
                 message = f"The request body is over the limit of {self.max_body_bytes} bytes"
