@@ -78,7 +78,7 @@ class Settings:
     http_threads: int = 8
     graceful_timeout: int = 30
     # A connection that has not delivered its whole request (head and body) in this long gets 408 and is closed;
-    # until then it holds no HTTP thread (see summarizer/worker.py).
+    # until then it holds no HTTP thread (see summarizer/gunicorn_worker.py).
     request_read_timeout_s: float = 30.0
 
     @classmethod

@@ -4,11 +4,11 @@ One worker process holds one copy of the models; its threads share them (the
 model itself uses SUMMARIZER_THREADS CPU threads), so a 2-core machine is not
 oversubscribed by several model copies competing for the same cores. Requests
 are read whole by the worker's event loop before a thread takes them, so slow
-clients cannot take the threads (summarizer/worker.py).
+clients cannot take the threads (summarizer/gunicorn_worker.py).
 """
 
 from summarizer.config import Settings
-from summarizer.worker import BufferedThreadWorker
+from summarizer.gunicorn_worker import BufferedThreadWorker
 
 _settings = Settings.from_env()
 

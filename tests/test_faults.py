@@ -12,7 +12,7 @@ import urllib.request
 
 import pytest
 
-from summarizer.worker import RequestFraming
+from summarizer.gunicorn_worker import RequestFraming
 
 READ_TIMEOUT_S = 2
 
