@@ -174,24 +174,29 @@ def _serve(args, settings: Settings) -> int:
 
 def _keys(args, settings: Settings) -> int:
     """Add, revoke or list API keys; only their SHA-256 hashes are stored."""
-    from .security import KeyStore
+    from .security import KeyFileError, KeyStore
 
     if not settings.api_keys_file:
         print("Set SUMMARIZER_API_KEYS_FILE to the key file (e.g. /etc/summarizer/keys.json) first", file=sys.stderr)
         return 2
     store = KeyStore(settings.api_keys_file)
-    if args.keys_command == "add":
-        try:
-            print(store.add(args.name))
-        except ValueError as exc:
-            print(exc, file=sys.stderr)
-            return 2
-        print(f"key '{args.name}' added to {settings.api_keys_file}; it is shown only this once", file=sys.stderr)
+    try:
+        if args.keys_command == "add":
+            try:
+                key = store.add(args.name)
+            except ValueError as exc:
+                print(exc, file=sys.stderr)
+                return 2
+            print(key)
+            print(f"key '{args.name}' added to {settings.api_keys_file}; it is shown only this once", file=sys.stderr)
+            return 0
+        if args.keys_command == "revoke":
+            if not store.revoke(args.name):
+                print(f"no key named {args.name!r}", file=sys.stderr)
+                return 2
+            return 0
+        print("\n".join(store.names()))
         return 0
-    if args.keys_command == "revoke":
-        if not store.revoke(args.name):
-            print(f"no key named {args.name!r}", file=sys.stderr)
-            return 2
-        return 0
-    print("\n".join(store.names()))
-    return 0
+    except (KeyFileError, OSError) as exc:
+        print(getattr(exc, "message", None) or f"{settings.api_keys_file}: {exc}", file=sys.stderr)
+        return 2

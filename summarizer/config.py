@@ -159,6 +159,13 @@ class Settings(BaseSettings):
     workers: int = Field(1, ge=1, le=64, description="gunicorn worker processes (each holds its own models)")
     http_threads: int = Field(8, ge=1, le=1024, description="HTTP threads per worker")
     graceful_timeout: int = Field(30, ge=0, le=3600, description="seconds requests in flight get on SIGTERM")
+    request_read_timeout_s: float = Field(
+        30.0,
+        gt=0,
+        le=3600,
+        description="a connection that has not sent its whole request in this long gets 408 and is closed; until "
+        "then it holds no HTTP thread",
+    )
 
     @model_validator(mode="after")
     def _redelivery_after_the_time_limit(self) -> Settings:

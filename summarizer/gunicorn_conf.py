@@ -4,12 +4,15 @@
 
 One worker process holds one copy of the models; its threads share them (the
 model itself uses SUMMARIZER_THREADS CPU threads), so a 2-core machine is not
-oversubscribed by several model copies competing for the same cores.
+oversubscribed by several model copies competing for the same cores. Requests
+are read whole by the worker's event loop before a thread takes them, so slow
+clients cannot take the threads (summarizer/gunicorn_worker.py).
 """
 
 import sys
 
 from summarizer.config import Settings, SettingsError
+from summarizer.gunicorn_worker import BufferedThreadWorker
 
 try:
     _settings = Settings.from_env()
@@ -19,7 +22,8 @@ except SettingsError as exc:  # a wrong setting stops the server before it start
 
 bind = _settings.bind
 workers = _settings.workers
-worker_class = "gthread"
+# gthread, except that a request reaches a thread only once it has arrived whole (slow clients hold no thread)
+worker_class = BufferedThreadWorker.configured(_settings.request_read_timeout_s, _settings.max_body_bytes)
 threads = _settings.http_threads
 timeout = 300  # a worker busy translating a long article must not be killed as hung
 graceful_timeout = _settings.graceful_timeout  # SIGTERM: requests in flight get this long to finish

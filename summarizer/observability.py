@@ -83,6 +83,20 @@ class PipelineCollector:
         yield CounterMetricFamily("summarizer_cache_misses", "Translation cache misses", value=stats["misses"])
 
 
+# Metric labels take a bounded set of values: each new value is a new time series kept for the life of the
+# worker, so a label copied from the request (any method name a client invents) would grow /metrics and memory
+# without bound. Endpoints are the app's own URL rules, or "unmatched".
+KNOWN_METHODS = frozenset({"GET", "HEAD", "POST", "PUT", "PATCH", "DELETE", "OPTIONS", "CONNECT", "TRACE"})
+
+
+def _method_label(method: str) -> str:
+    return method if method in KNOWN_METHODS else "other"
+
+
+def _status_label(status: int) -> str:
+    return str(status) if 100 <= status <= 599 else "other"
+
+
 def init_app(app: Flask, log_text: bool = False) -> None:
     """Request ids, the access log line, HTTP metrics and /metrics."""
     registry = CollectorRegistry()
@@ -114,7 +128,7 @@ def init_app(app: Flask, log_text: bool = False) -> None:
         response.headers["X-Request-ID"] = g.get("request_id", "")
         elapsed = time.perf_counter() - g.get("started", time.perf_counter())
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
-        requests_total.labels(endpoint, request.method, str(response.status_code)).inc()
+        requests_total.labels(endpoint, _method_label(request.method), _status_label(response.status_code)).inc()
         latency.labels(endpoint).observe(elapsed)
         fields = {
             "method": request.method,

@@ -3,69 +3,136 @@
 * API keys (optional): `python -m summarizer keys add NAME` prints a new key once
   and stores only its SHA-256; requests send `Authorization: Bearer KEY` or
   `X-API-Key: KEY`; hashes are compared with hmac.compare_digest.
-* Rate limits (Flask-Limiter): per API key, else per client address; in memory
-  by default, `SUMMARIZER_RATE_LIMIT_STORAGE=redis://...` for several instances.
+* Rate limits (Flask-Limiter): one moving-window budget shared by the API's POST
+  endpoints and the web form, per API key, else per client address; in memory by
+  default, `SUMMARIZER_RATE_LIMIT_STORAGE=redis://...` for several instances.
 * Security headers on every response; CORS off unless origins are configured.
 """
 
 from __future__ import annotations
 
+import fcntl
 import hashlib
 import hmac
 import json
+import logging
 import os
 import secrets
 import tempfile
 import time
+from contextlib import contextmanager
 from pathlib import Path
 
 from flask import Flask, g, request
 
-from .errors import Forbidden, Unauthorized
+from .errors import Forbidden, SummarizerError, Unauthorized
 
+log = logging.getLogger(__name__)
 CSP = (
     "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data:; connect-src 'self'; "
     "frame-ancestors 'none'; base-uri 'none'; form-action 'self'; object-src 'none'"
 )
 PROTECTED_PREFIX = "/api/"
+# The views that run the pipeline; they share one rate-limit budget per client.
+LIMITED_VIEWS = (
+    "api.summarize",
+    "api.translate",
+    "api.detect",
+    "web.submit",
+    "jobs.submit",
+    "libretranslate.translate",
+    "libretranslate.detect",
+)
+# Flask-Limiter puts Retry-After on every response it counts; it writes it under this name instead, and
+# the value is moved to Retry-After on a 429 only (a 503 keeps the queue's own Retry-After).
+_LIMITER_RETRY_AFTER = "X-Summarizer-Limit-Retry-After"
 OPEN_PATHS = {"/api/v1/openapi.json"}
 
 
+class KeyFileError(SummarizerError):
+    """The key file cannot be read as a key file: no key can be checked until it is fixed."""
+
+    status = 503
+    code = "key_file_unreadable"
+
+
 class KeyStore:
-    """API keys kept as SHA-256 hashes in a JSON file; the keys themselves are never stored."""
+    """API keys kept as SHA-256 hashes in a JSON file; the keys themselves are never stored.
+
+    Changes hold an exclusive lock on a file beside it (KEYFILE.lock) from reading to replacing, so
+    concurrent `keys add` commands each see the others' keys; the file is replaced atomically.
+    """
 
     def __init__(self, path: Path):
         self.path = Path(path)
 
+    def check(self) -> None:
+        """Raise KeyFileError, naming the file, if it exists but is not a valid key file."""
+        self._load()
+
     def _load(self) -> dict:
-        if not self.path.exists():
+        try:
+            text = self.path.read_text(encoding="utf-8")
+        except FileNotFoundError:
             return {}
-        return json.loads(self.path.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError) as exc:
+            raise KeyFileError(f"The API key file {self.path} cannot be read: {exc}") from None
+        try:
+            keys = json.loads(text)
+        except json.JSONDecodeError as exc:
+            raise KeyFileError(f"The API key file {self.path} is not valid JSON ({exc}); fix or remove it") from None
+        valid = isinstance(keys, dict) and all(
+            isinstance(entry, dict) and isinstance(entry.get("sha256"), str) and len(entry["sha256"]) == 64
+            for entry in keys.values()
+        )
+        if not valid:
+            raise KeyFileError(
+                f'The API key file {self.path} is not a key file (expected {{name: {{"sha256": ...}}}}); '
+                "fix or remove it"
+            )
+        return keys
+
+    @contextmanager
+    def _locked(self):
+        self.path.parent.mkdir(parents=True, exist_ok=True)
+        with open(self.path.with_name(self.path.name + ".lock"), "a") as lock:
+            fcntl.flock(lock, fcntl.LOCK_EX)
+            try:
+                yield
+            finally:
+                fcntl.flock(lock, fcntl.LOCK_UN)
 
     def _save(self, keys: dict) -> None:
-        self.path.parent.mkdir(parents=True, exist_ok=True)
         fd, tmp = tempfile.mkstemp(dir=self.path.parent, prefix=".keys")
-        with os.fdopen(fd, "w", encoding="utf-8") as handle:
-            json.dump(keys, handle, indent=2)
-        os.chmod(tmp, 0o600)
-        os.replace(tmp, self.path)  # atomic: never a half-written key file
+        try:
+            with os.fdopen(fd, "w", encoding="utf-8") as handle:
+                json.dump(keys, handle, indent=2)
+                handle.flush()
+                os.fsync(handle.fileno())
+            os.chmod(tmp, 0o600)
+            os.replace(tmp, self.path)  # atomic: never a half-written key file
+        except BaseException:
+            Path(tmp).unlink(missing_ok=True)
+            raise
 
     def add(self, name: str) -> str:
-        """Create a key for name and return it (shown once); ValueError if the name exists."""
-        keys = self._load()
-        if name in keys:
-            raise ValueError(f"a key named {name!r} exists; revoke it first")
+        """Create a key for name and return it (shown once); ValueError if the name exists, KeyFileError."""
         key = "sk_" + secrets.token_urlsafe(32)
-        keys[name] = {"sha256": _digest(key), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
-        self._save(keys)
+        with self._locked():
+            keys = self._load()
+            if name in keys:
+                raise ValueError(f"a key named {name!r} exists; revoke it first")
+            keys[name] = {"sha256": _digest(key), "created": time.strftime("%Y-%m-%dT%H:%M:%SZ", time.gmtime())}
+            self._save(keys)
         return key
 
     def revoke(self, name: str) -> bool:
-        """Remove a key; False if there was none by that name."""
-        keys = self._load()
-        if keys.pop(name, None) is None:
-            return False
-        self._save(keys)
+        """Remove a key; False if there was none by that name; KeyFileError."""
+        with self._locked():
+            keys = self._load()
+            if keys.pop(name, None) is None:
+                return False
+            self._save(keys)
         return True
 
     def names(self) -> list[str]:
@@ -103,6 +170,8 @@ def init_app(app: Flask, settings) -> None:
     """API keys, rate limits, security headers and CORS, as configured."""
     keys = KeyStore(settings.api_keys_file) if settings.api_keys_file else None
     app.extensions["summarizer.keys"] = keys  # the LibreTranslate routes check their `api_key` against it
+    if keys is not None:
+        keys.check()  # a corrupt key file stops start-up, naming the file, rather than refusing every caller
 
     @app.before_request
     def _authenticate():
@@ -113,28 +182,18 @@ def init_app(app: Flask, settings) -> None:
         key = _presented_key()
         if key is None:
             raise Unauthorized("An API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
-        name = keys.verify(key)
+        try:
+            name = keys.verify(key)
+        except KeyFileError as exc:  # damaged after start-up: the log names the file, the caller gets no path
+            log.error("%s", exc.message)
+            raise KeyFileError("API keys cannot be checked: the server's key file is damaged") from None
         if name is None:
             raise Forbidden("The API key is not valid")
         g.api_key_name = name
         return None
 
     if settings.rate_limit:
-        from flask_limiter import Limiter
-
-        limiter = Limiter(
-            client_identity,
-            app=app,
-            storage_uri=settings.redis_url
-            if settings.redis_url and settings.rate_limit_storage == "memory://"
-            else settings.rate_limit_storage,
-            headers_enabled=True,
-            strategy="fixed-window",
-        )
-        for name in ("api.summarize", "api.translate", "api.detect", "jobs.submit", "libretranslate.translate", "libretranslate.detect"):
-            if name in app.view_functions:  # the LibreTranslate routes may be switched off
-                app.view_functions[name] = limiter.limit(settings.rate_limit)(app.view_functions[name])
-        app.extensions["summarizer.limiter"] = limiter
+        _init_rate_limit(app, settings)
 
     if settings.cors_origins:
         from flask_cors import CORS
@@ -155,3 +214,34 @@ def init_app(app: Flask, settings) -> None:
         if keys is not None and response.status_code == 401:
             response.headers["WWW-Authenticate"] = 'Bearer realm="summarizer"'
         return response
+
+
+def _init_rate_limit(app: Flask, settings) -> None:
+    """One moving-window limit shared by the pipeline's views, per key or address; Retry-After only on 429."""
+    from flask_limiter import HeaderNames, Limiter
+
+    @app.after_request
+    def _retry_after_only_when_refused(response):
+        # Registered before the Limiter, so it runs after the Limiter has added its headers.
+        limiter_retry = response.headers.pop(_LIMITER_RETRY_AFTER, None)
+        if response.status_code == 429 and limiter_retry is not None:
+            response.headers["Retry-After"] = limiter_retry
+        return response
+
+    limiter = Limiter(
+        client_identity,
+        app=app,
+        # with SUMMARIZER_REDIS_URL the limit is shared by every replica, unless a storage is named
+        storage_uri=settings.redis_url
+        if settings.redis_url and settings.rate_limit_storage == "memory://"
+        else settings.rate_limit_storage,
+        headers_enabled=True,
+        header_name_mapping={HeaderNames.RETRY_AFTER: _LIMITER_RETRY_AFTER},
+        # A fixed window lets twice the limit through around a window boundary; a moving window never does.
+        strategy="moving-window",
+    )
+    shared = limiter.shared_limit(settings.rate_limit, scope="pipeline")
+    for name in LIMITED_VIEWS:
+        if name in app.view_functions:  # the LibreTranslate routes may be switched off
+            app.view_functions[name] = shared(app.view_functions[name])
+    app.extensions["summarizer.limiter"] = limiter

@@ -233,3 +233,114 @@ def test_rate_limit_shared_through_redis_by_two_instances(settings, pipeline, re
         client.post("/api/v1/detect", json={"text": "hello"}).status_code for client in (first, second, first, second)
     ]
     assert statuses == [200, 200, 200, 429]
+
+
+def test_concurrent_keys_add_in_separate_processes_keep_every_key(tmp_path):
+    path = tmp_path / "keys.json"
+    env = {"SUMMARIZER_API_KEYS_FILE": str(path), "PATH": "/usr/bin:/bin"}
+    procs = [
+        subprocess.Popen(
+            [sys.executable, "-m", "summarizer", "keys", "add", f"client-{i}"],
+            cwd=ROOT,
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for i in range(10)
+    ]
+    outputs = [proc.communicate(timeout=120) for proc in procs]
+    assert [proc.returncode for proc in procs] == [0] * 10, [err for _, err in outputs]
+    store = KeyStore(path)
+    assert store.names() == sorted(f"client-{i}" for i in range(10))
+    for i, (out, _) in enumerate(outputs):
+        assert store.verify(out.strip()) == f"client-{i}"
+
+
+@pytest.mark.parametrize("content", ["{not json", '["a list"]', '{"a": {"sha": "x"}}'])
+def test_corrupt_key_file_is_named_by_the_cli_and_stops_start_up(settings, pipeline, tmp_path, content):
+    from summarizer.security import KeyFileError
+
+    path = tmp_path / "keys.json"
+    path.write_text(content)
+    env = {"SUMMARIZER_API_KEYS_FILE": str(path), "PATH": "/usr/bin:/bin"}
+    for args in (["add", "x"], ["list"], ["revoke", "x"]):
+        done = subprocess.run(
+            [sys.executable, "-m", "summarizer", "keys", *args],
+            check=False,
+            cwd=ROOT,
+            env=env,
+            capture_output=True,
+            text=True,
+            timeout=60,
+        )
+        assert done.returncode == 2
+        assert str(path) in done.stderr and "Traceback" not in done.stderr
+    assert path.read_text() == content  # left as it was for the operator to look at
+    with pytest.raises(KeyFileError, match=str(path)):
+        create_app(settings.replace(api_keys_file=str(path)), pipeline=pipeline)
+
+
+def test_key_file_damaged_while_serving_is_a_503_without_its_path(settings, pipeline, keys):
+    key = keys.add("a")
+    client = create_app(settings.replace(api_keys_file=str(keys.path)), pipeline=pipeline).test_client()
+    keys.path.write_text("{oops")
+    response = client.post("/api/v1/detect", json={"text": "hello"}, headers={"X-API-Key": key})
+    assert response.status_code == 503
+    assert response.get_json()["error"]["code"] == "key_file_unreadable"
+    assert str(keys.path) not in response.get_data(as_text=True)
+
+
+def test_the_form_shares_the_rate_limit_per_address(settings, pipeline):
+    client = create_app(settings.replace(rate_limit="3 per minute"), pipeline=pipeline).test_client()
+    assert client.post("/api/v1/detect", json={"text": "hello"}).status_code == 200
+    assert client.post("/", data={"text": "hello there"}).status_code == 200
+    assert client.post("/api/v1/detect", json={"text": "hello"}).status_code == 200
+    refused = client.post("/", data={"text": "hello there"})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    other = {"REMOTE_ADDR": "10.1.2.3"}
+    assert client.post("/", data={"text": "hello there"}, environ_base=other).status_code == 200
+
+
+@pytest.mark.parametrize("storage", ["memory", "redis"])
+def test_rate_limit_is_a_moving_window(settings, pipeline, request, storage):
+    import time
+
+    uri = "memory://" if storage == "memory" else request.getfixturevalue("redis_url")
+    client = create_app(settings.replace(rate_limit="3 per 4 seconds", rate_limit_storage=uri), pipeline=pipeline)
+    client = client.test_client()
+
+    def post():
+        return client.post("/api/v1/detect", json={"text": "hello"}).status_code
+
+    first = time.monotonic()
+    assert post() == 200
+    time.sleep(2)
+    assert [post(), post()] == [200, 200]
+    time.sleep(max(0.0, first + 4.5 - time.monotonic()))
+    # The first request has left the last 4 s, the next two have not: one more fits. A fixed window that
+    # started with the first request would have reset and let both through.
+    assert [post(), post()] == [200, 429]
+
+
+def test_retry_after_only_on_429_and_503(settings, pipeline):
+    client = create_app(settings.replace(rate_limit="2 per minute"), pipeline=pipeline).test_client()
+    ok = client.post("/api/v1/detect", json={"text": "hello"})
+    assert ok.status_code == 200 and "Retry-After" not in ok.headers and ok.headers["X-RateLimit-Remaining"] == "1"
+    assert "Retry-After" not in client.get("/healthz").headers
+    client.post("/api/v1/detect", json={"text": "hello"})
+    refused = client.post("/api/v1/detect", json={"text": "hello"})
+    assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+    full = create_app(settings.replace(rate_limit="5 per minute", max_queued_sentences=1, load_abstractive=False))
+    response = full.test_client().post("/api/v1/translate", json={"text": ARTICLE})
+    assert response.status_code == 503
+    assert response.headers["Retry-After"] == "1"  # the queue's own estimate, not the rate limit's window
+
+
+def test_metric_labels_fold_unknown_methods(settings, pipeline):
+    client = create_app(settings, pipeline=pipeline).test_client()
+    for method in ("BREW", "WHEN", "ZZZZZZ"):
+        assert client.open("/api/v1/detect", method=method).status_code == 405
+    text = client.get("/metrics").get_data(as_text=True)
+    assert 'method="other",status="405"} 3.0' in text
+    assert "BREW" not in text and "ZZZZZZ" not in text
