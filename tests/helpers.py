@@ -6,6 +6,7 @@ import os
 import socket
 import subprocess
 import sys
+import threading
 import time
 import urllib.request
 from collections.abc import Callable
@@ -130,3 +131,27 @@ def start_gunicorn(settings, log_name: str, **env_overrides: str) -> tuple[subpr
         proc.wait()
         raise
     return proc, url, log
+
+
+class HeldEngine:
+    """A real engine of the interface: the tiny model's engine, each call held until `release` is set."""
+
+    def __init__(self, engine):
+        self.engine = engine
+        self.name, self.max_input_tokens = engine.name, engine.max_input_tokens
+        self.default_beam_size, self.tokens_out = engine.default_beam_size, 0
+        self.started, self.release = threading.Event(), threading.Event()
+
+    def describe(self) -> dict:
+        return self.engine.describe()
+
+    def count_tokens(self, text: str) -> int:
+        return self.engine.count_tokens(text)
+
+    def cache_key(self):
+        return self.engine.cache_key()
+
+    def translate(self, sentences, beam_size=None):
+        self.started.set()
+        assert self.release.wait(60), "the test never released the engine"
+        return self.engine.translate(sentences, beam_size)

@@ -22,13 +22,12 @@ def server(settings):
     """gunicorn with the service's worker and a short request read timeout."""
     from helpers import start_gunicorn
 
-    proc, url, log = start_gunicorn(
+    proc, url, _ = start_gunicorn(
         settings, "gunicorn-faults.log", SUMMARIZER_REQUEST_READ_TIMEOUT_S=str(READ_TIMEOUT_S)
     )
     yield url
     proc.terminate()
     proc.wait(timeout=30)
-    log.close()
 
 
 def address(url):
@@ -288,7 +287,7 @@ def test_sigterm_with_slow_clients_connected_stops_cleanly(settings):
 
     from helpers import start_gunicorn
 
-    proc, url, log = start_gunicorn(settings, "gunicorn-faults-sigterm.log")  # the default 30 s read timeout
+    proc, url, _ = start_gunicorn(settings, "gunicorn-faults-sigterm.log")  # the default 30 s read timeout
     slow = []
     try:
         for _ in range(10):
@@ -305,6 +304,6 @@ def test_sigterm_with_slow_clients_connected_stops_cleanly(settings):
         assert all(answer.startswith(b"HTTP/1.1 503 ") for answer in answers)
     finally:
         proc.kill()
-        log.close()
+        proc.wait()
         for sock in slow:
             sock.close()

@@ -1,6 +1,5 @@
 """The whole pipeline on the tiny models: exact English out, alignment, bilingual summaries, errors."""
 
-import threading
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
@@ -10,6 +9,7 @@ from summarizer.errors import InvalidInput, ModelUnavailable, Overloaded, TextTo
 from summarizer.models import Models
 from summarizer.service import Options, Pipeline
 from summarizer.translate import batching_translator
+from helpers import HeldEngine
 from tinymodels import ABSTRACT_SUMMARIES, ARTICLE, ARTICLE_TRANSLATION, LONG_SENTENCE, LONG_TRANSLATION, PAIRS
 
 ENGLISH = (
@@ -57,30 +57,6 @@ def test_a_text_of_more_sentences_than_the_queue_holds_is_served_on_an_idle_queu
     assert len(result.sentences) == 6
     assert result.translation == ARTICLE_TRANSLATION
     pipe.close()
-
-
-class HeldEngine:
-    """A real engine of the interface: the tiny model's engine, each call held until `release` is set."""
-
-    def __init__(self, engine):
-        self.engine = engine
-        self.name, self.max_input_tokens = engine.name, engine.max_input_tokens
-        self.default_beam_size, self.tokens_out = engine.default_beam_size, 0
-        self.started, self.release = threading.Event(), threading.Event()
-
-    def describe(self) -> dict:
-        return self.engine.describe()
-
-    def count_tokens(self, text: str) -> int:
-        return self.engine.count_tokens(text)
-
-    def cache_key(self):
-        return self.engine.cache_key()
-
-    def translate(self, sentences, beam_size=None):
-        self.started.set()
-        assert self.release.wait(60), "the test never released the engine"
-        return self.engine.translate(sentences, beam_size)
 
 
 def test_a_queue_full_of_other_requests_still_answers_overloaded(settings):
