@@ -151,6 +151,12 @@ def run_cli(*args, **env):
     )
 
 
+def test_the_readme_shows_the_generated_settings_table():
+    readme = (ROOT / "README.md").read_text(encoding="utf-8")
+    shown = readme.split("<!-- settings-table:start -->\n", 1)[1].split("\n<!-- settings-table:end -->", 1)[0]
+    assert shown == settings_table(markdown=True).strip(), "regenerate it: summarizer settings --markdown"
+
+
 def test_cli_settings_prints_the_table():
     proc = run_cli("settings", "--markdown")
     assert proc.returncode == 0
