@@ -9,7 +9,9 @@ are read whole by the worker's event loop before a thread takes them, so slow
 clients cannot take the threads (summarizer/gunicorn_worker.py).
 """
 
+import os
 import sys
+import tempfile
 
 from summarizer.config import Settings, SettingsError
 from summarizer.gunicorn_worker import BufferedThreadWorker
@@ -29,3 +31,16 @@ timeout = 300  # a worker busy translating a long article must not be killed as 
 graceful_timeout = _settings.graceful_timeout  # SIGTERM: requests in flight get this long to finish
 accesslog = None  # the app logs each request once, as a JSON line; gunicorn's plain line would double it
 errorlog = "-"
+
+if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+    # Several worker processes: prometheus_client keeps each one's metrics in files here, and /metrics on any
+    # worker sums them. Set before the workers (and prometheus_client in them) start.
+    os.environ["PROMETHEUS_MULTIPROC_DIR"] = tempfile.mkdtemp(prefix="summarizer-metrics-")
+
+
+def child_exit(server, worker):
+    """A worker process ended: its gauges leave the sums (its counters stay counted)."""
+    if os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
+        from prometheus_client import multiprocess
+
+        multiprocess.mark_process_dead(worker.pid)

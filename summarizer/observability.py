@@ -8,13 +8,14 @@ from __future__ import annotations
 
 import json
 import logging
+import os
 import re
+import threading
 import time
 import uuid
 
 from flask import Flask, Response, g, has_request_context, request
-from prometheus_client import CollectorRegistry, Counter, Histogram, generate_latest
-from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
+from prometheus_client import CollectorRegistry, Counter, Gauge, Histogram, generate_latest, multiprocess
 
 _SAFE_ID = re.compile(r"^[A-Za-z0-9._:-]{1,128}$")
 access_log = logging.getLogger("summarizer.access")
@@ -50,37 +51,69 @@ def configure_logging(level: str = "INFO") -> None:
     root.setLevel(level)
 
 
-class PipelineCollector:
-    """Scrape-time metrics read from the pipeline's models: model state, queue, sentences and tokens, cache."""
+class PipelineMetrics:
+    """The pipeline's own counters (sentences, tokens, batches, cache) and gauges (queue, models) as metrics.
 
-    def __init__(self, pipeline):
+    The queue, engine and cache count in plain integers; `sync` adds what they counted since the last sync
+    to the metrics, after every request and before every scrape. With several gunicorn workers
+    (PROMETHEUS_MULTIPROC_DIR) prometheus_client keeps each process's values in a shared folder, and a scrape
+    of any worker sums them; without it they live in this process.
+    """
+
+    COUNTERS = (
+        ("sentences_translated", "Sentences (pieces) translated by the model"),
+        ("tokens_generated", "Target tokens generated"),
+        ("translation_batches", "Model batches run"),
+        ("cache_hits", "Translation cache hits"),
+        ("cache_misses", "Translation cache misses"),
+    )
+
+    def __init__(self, pipeline, registry: CollectorRegistry):
         self.pipeline = pipeline
+        self.counters = {
+            name: Counter(f"summarizer_{name}", text, registry=registry) for name, text in self.COUNTERS
+        }
+        self.queue_depth = Gauge(
+            "summarizer_queue_depth",
+            "Sentences waiting or being translated",
+            registry=registry,
+            multiprocess_mode="livesum",
+        )
+        self.loaded = Gauge(
+            "summarizer_model_loaded",
+            "1 when the model is loaded (in every live worker process)",
+            ["role", "name"],
+            registry=registry,
+            multiprocess_mode="min",
+        )
+        self._seen = dict.fromkeys(self.counters, 0)
+        self._lock = threading.Lock()
 
-    def collect(self):
-        """The metric families, read now."""
-        models = self.pipeline.models
-        loaded = GaugeMetricFamily("summarizer_model_loaded", "1 when the model is loaded", labels=["role", "name"])
-        for row in models.status():
-            loaded.add_metric([row["role"], row["name"]], 1.0 if row["loaded"] else 0.0)
-        yield loaded
-        translator = models.translator
+    def _now(self) -> dict[str, int]:
+        translator = self.pipeline.models.translator
         if translator is None:
-            return
-        yield GaugeMetricFamily(
-            "summarizer_queue_depth", "Sentences waiting or being translated", value=translator.queue.depth
-        )
-        yield CounterMetricFamily(
-            "summarizer_sentences_translated",
-            "Sentences (pieces) translated by the model",
-            value=translator.queue.pieces_translated,
-        )
-        yield CounterMetricFamily(
-            "summarizer_tokens_generated", "Target tokens generated", value=translator.engine.tokens_out
-        )
-        yield CounterMetricFamily("summarizer_translation_batches", "Model batches run", value=translator.queue.batches)
+            return dict.fromkeys(self.counters, 0)
         stats = translator.cache.stats()
-        yield CounterMetricFamily("summarizer_cache_hits", "Translation cache hits", value=stats["hits"])
-        yield CounterMetricFamily("summarizer_cache_misses", "Translation cache misses", value=stats["misses"])
+        return {
+            "sentences_translated": translator.queue.pieces_translated,
+            "tokens_generated": translator.engine.tokens_out,
+            "translation_batches": translator.queue.batches,
+            "cache_hits": stats["hits"],
+            "cache_misses": stats["misses"],
+        }
+
+    def sync(self) -> None:
+        """Add what was counted since the last sync; set the gauges."""
+        with self._lock:
+            now = self._now()
+            for name, value in now.items():
+                if value > self._seen[name]:
+                    self.counters[name].inc(value - self._seen[name])
+                self._seen[name] = value
+        translator = self.pipeline.models.translator
+        self.queue_depth.set(translator.queue.depth if translator is not None else 0)
+        for row in self.pipeline.models.status():
+            self.loaded.labels(row["role"], row["name"]).set(1.0 if row["loaded"] else 0.0)
 
 
 # Metric labels take a bounded set of values: each new value is a new time series kept for the life of the
@@ -100,6 +133,7 @@ def _status_label(status: int) -> str:
 def init_app(app: Flask, log_text: bool = False) -> None:
     """Request ids, the access log line, HTTP metrics and /metrics."""
     registry = CollectorRegistry()
+    multiprocess_dir = os.environ.get("PROMETHEUS_MULTIPROC_DIR")  # set by gunicorn_conf for several workers
     requests_total = Counter(
         "summarizer_http_requests", "HTTP requests", ["endpoint", "method", "status"], registry=registry
     )
@@ -110,12 +144,16 @@ def init_app(app: Flask, log_text: bool = False) -> None:
         registry=registry,
         buckets=(0.01, 0.05, 0.1, 0.25, 0.5, 1, 2.5, 5, 10, 30, 60, 120),
     )
-    registry.register(PipelineCollector(app.extensions["summarizer.pipeline"]))
+    pipeline_metrics = PipelineMetrics(app.extensions["summarizer.pipeline"], registry)
+    exposed = registry
+    if multiprocess_dir:  # a scrape of any worker shows every worker's values, summed
+        exposed = CollectorRegistry()
+        multiprocess.MultiProcessCollector(exposed, path=multiprocess_dir)
     if "summarizer.jobs" in app.extensions:
         from .jobs_api import JobsCollector
 
-        registry.register(JobsCollector(app.extensions["summarizer.jobs"][0]))
-    app.extensions["summarizer.metrics"] = registry
+        exposed.register(JobsCollector(app.extensions["summarizer.jobs"][0]))  # read from the job store
+    app.extensions["summarizer.metrics"] = exposed
 
     @app.before_request
     def _start():
@@ -130,6 +168,7 @@ def init_app(app: Flask, log_text: bool = False) -> None:
         endpoint = request.url_rule.rule if request.url_rule else "unmatched"
         requests_total.labels(endpoint, _method_label(request.method), _status_label(response.status_code)).inc()
         latency.labels(endpoint).observe(elapsed)
+        pipeline_metrics.sync()
         fields = {
             "method": request.method,
             "path": request.path,
@@ -144,5 +183,6 @@ def init_app(app: Flask, log_text: bool = False) -> None:
 
     @app.get("/metrics")
     def metrics():
-        """Prometheus metrics of this worker process."""
-        return Response(generate_latest(registry), mimetype="text/plain; version=0.0.4")
+        """Prometheus metrics of the service (every gunicorn worker's, with several)."""
+        pipeline_metrics.sync()
+        return Response(generate_latest(exposed), mimetype="text/plain; version=0.0.4")

@@ -258,3 +258,11 @@ def run_worker(settings: Settings, concurrency: int, extra: list[str] | None = N
     argv = ["worker", "--loglevel=INFO", f"--concurrency={concurrency}", "--pool=prefork", "-Q", QUEUE_NAME]
     app.worker_main(argv + (extra or []))
     return 0
+
+
+def __getattr__(name: str):
+    """`celery -A summarizer.worker ...` (such as compose's health check, `inspect ping`) finds the app here,
+    built from the environment's settings when asked for, never at import."""
+    if name == "app":
+        return make_celery(Settings.from_env())
+    raise AttributeError(name)

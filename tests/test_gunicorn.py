@@ -65,3 +65,46 @@ def test_sigterm_lets_requests_in_flight_finish(settings, article_text):
     assert status.startswith(b"HTTP/1.1 200"), f"{status!r}; see {log}"
     assert len(answer["sentences"]) == 21
     assert proc.returncode == 0, f"see {log}"
+
+
+def test_metrics_with_two_workers_count_every_workers_requests(settings, tmp_path):
+    """Whichever worker answers the scrape, it shows the requests both served (prometheus_client's multiprocess
+    mode, set up by gunicorn_conf)."""
+    from concurrent.futures import ThreadPoolExecutor
+
+    from prometheus_client.mmap_dict import MmapedDict
+
+    from helpers import wait_until
+
+    folder = tmp_path / "metrics"
+    folder.mkdir()
+    proc, url, _ = start_gunicorn(
+        settings, "gunicorn-metrics.log", SUMMARIZER_WORKERS="2", PROMETHEUS_MULTIPROC_DIR=str(folder)
+    )
+    key = '"/api/v1/detect", "method": "POST", "status": "200"'
+
+    def served_per_worker() -> list[float]:
+        return [
+            sum(v for k, v, *_ in MmapedDict.read_all_values_from_file(str(f)) if key in k and "_total" in k)
+            for f in folder.glob("counter_*.db")
+        ]
+
+    sent = 0
+    try:
+        with ThreadPoolExecutor(8) as pool:
+
+            def both_served() -> bool:
+                nonlocal sent
+                statuses = list(pool.map(lambda _: post(url + "/api/v1/detect", {"text": "hello"})[0], range(16)))
+                sent += len(statuses)
+                assert set(statuses) == {200}
+                return len([n for n in served_per_worker() if n]) == 2
+
+            wait_until(both_served, 60, "both workers answered requests", interval=0)
+        line = f'summarizer_http_requests_total{{endpoint="/api/v1/detect",method="POST",status="200"}} {float(sent)}'
+        for _ in range(6):  # scrapes land on either worker
+            with urllib.request.urlopen(url + "/metrics", timeout=10) as response:
+                assert line in response.read().decode()
+    finally:
+        proc.terminate()
+        proc.wait(timeout=30)
