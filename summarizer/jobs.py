@@ -307,6 +307,9 @@ class MemoryJobStore:
             "failed": sum("error" in r for r in results),
             "redelivered": 0,
             "queued_jobs": len(waiting),
+            "running_jobs": sum(
+                bool(j["attempts"]) and not j["cancelled"] and len(j["results"]) < j["spec"].total for j in jobs
+            ),
             "oldest_queued_age_s": max((time.monotonic() - j["created"] for j in waiting), default=0.0),
             "queued_texts": self.pending_texts(),
         }

@@ -51,7 +51,7 @@ class JobsCollector:
         self.store = store
 
     def collect(self):
-        """Texts done, failed and redelivered; jobs and texts waiting; the age of the oldest waiting job."""
+        """Texts done, failed and redelivered; jobs waiting and running; texts waiting; the oldest waiting job's age."""
         from prometheus_client.core import CounterMetricFamily, GaugeMetricFamily
 
         try:
@@ -62,6 +62,7 @@ class JobsCollector:
         for name in ("done", "failed", "redelivered"):
             yield CounterMetricFamily(f"summarizer_job_texts_{name}", f"Job texts {name}", value=stats[name])
         yield GaugeMetricFamily("summarizer_jobs_queued", "Jobs none of whose texts has started", stats["queued_jobs"])
+        yield GaugeMetricFamily("summarizer_jobs_running", "Jobs started and not finished", stats["running_jobs"])
         yield GaugeMetricFamily("summarizer_job_texts_queued", "Job texts waiting", value=stats["queued_texts"])
         yield GaugeMetricFamily(
             "summarizer_job_oldest_queued_age_seconds",

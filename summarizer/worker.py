@@ -21,6 +21,7 @@ log = logging.getLogger(__name__)
 PREFIX = "summarizer:job:"
 STATS = "summarizer:jobs:stats"
 QUEUED = "summarizer:jobs:queued"  # sorted set: job id -> creation time, while its first text has not started
+RUNNING = "summarizer:jobs:running"  # sorted set: job id -> time its first text started, until it is finished
 QUEUE_NAME = "summarizer"
 
 
@@ -81,6 +82,7 @@ class RedisJobStore:
         pipe.hincrby(key, str(index), 1)
         pipe.expire(key, self.ttl_s)
         pipe.zrem(QUEUED, job_id)
+        pipe.zadd(RUNNING, {job_id: time.time()}, nx=True)
         count = int(pipe.execute()[0])
         if count > 1:
             self.redis.hincrby(STATS, "redelivered", 1)
@@ -111,6 +113,7 @@ class RedisJobStore:
         """Mark the job cancelled: texts not started are never run."""
         self.redis.set(self._key(job_id, "cancelled"), "1", ex=self.ttl_s)
         self.redis.zrem(QUEUED, job_id)
+        self.redis.zrem(RUNNING, job_id)
 
     def cancelled(self, job_id: str) -> bool:
         """Whether the job was cancelled."""
@@ -121,14 +124,21 @@ class RedisJobStore:
         spec = spec or self.spec(job_id)
         if spec is None or self.redis.hlen(self._key(job_id, "results")) < spec.total:
             return False
-        return bool(self.redis.set(self._key(job_id, "finished"), "1", nx=True, ex=self.ttl_s))
+        first = bool(self.redis.set(self._key(job_id, "finished"), "1", nx=True, ex=self.ttl_s))
+        if first:
+            self.redis.zrem(RUNNING, job_id)
+        return first
 
     def stats(self) -> dict:
         """Counters shared by all workers, and the age of the oldest job whose texts have not started."""
         counts = {k.decode(): int(v) for k, v in self.redis.hgetall(STATS).items()}
+        expired = time.time() - self.ttl_s  # jobs that expired unfinished leave the sets
+        self.redis.zremrangebyscore(QUEUED, "-inf", expired)
+        self.redis.zremrangebyscore(RUNNING, "-inf", expired)
         oldest = self.redis.zrange(QUEUED, 0, 0, withscores=True)
         queued_jobs = int(self.redis.zcard(QUEUED))
         return {
+            "running_jobs": int(self.redis.zcard(RUNNING)),
             "done": counts.get("done", 0),
             "failed": counts.get("failed", 0),
             "redelivered": counts.get("redelivered", 0),

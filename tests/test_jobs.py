@@ -280,6 +280,34 @@ def test_a_job_submitted_to_one_replica_is_done_by_a_worker_and_read_on_the_othe
         worker.stop()
 
 
+def test_a_callback_from_a_worker_arrives_signed_and_an_unlisted_host_is_refused(settings, redis_url, hooks):
+    callbacks = {"SUMMARIZER_CALLBACK_HOSTS": "127.0.0.1", "SUMMARIZER_CALLBACK_SECRET": "s3cret"}
+    proc, url, _ = start_gunicorn(
+        settings, "gunicorn-callback.log", SUMMARIZER_REDIS_URL=redis_url, SUMMARIZER_LOAD_ABSTRACTIVE="false", **callbacks
+    )
+    worker = Worker(settings, redis_url, "callback", **callbacks)
+    try:
+        status, body, _ = http(
+            "POST", f"{url}/api/v1/jobs", {"texts": SOURCES[:1], "callback_url": "http://localhost:9/hook"}
+        )
+        assert status == 400 and body["error"]["details"]["field"] == "callback_url"  # localhost is not listed
+        body = {"texts": SOURCES[:3], "task": "translate", "callback_url": hooks.url}
+        status, created, _ = http("POST", f"{url}/api/v1/jobs", body)
+        assert status == 202
+        assert hooks.arrived.wait(60)
+        headers, payload = hooks.received[0]
+        assert verify(headers, payload, "s3cret")
+        job = json.loads(payload)
+        assert job["id"] == created["id"] and job["status"] == "done" and translations(job) == EXPECTED[:3]
+        with urllib.request.urlopen(f"{url}/metrics", timeout=10) as response:
+            metrics = response.read().decode()
+        assert "summarizer_jobs_running 0.0" in metrics and "summarizer_jobs_queued 0.0" in metrics
+    finally:
+        worker.stop()
+        proc.terminate()
+        proc.wait(timeout=30)
+
+
 def test_cancel_stops_texts_that_have_not_started(settings, redis_url, two_replicas):
     first, second = two_replicas
     status, created, _ = http("POST", f"{first}/api/v1/jobs", {"texts": SOURCES, "task": "translate"})
