@@ -19,10 +19,10 @@ import sacrebleu
 
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
-from summarizer.config import Settings  # noqa: E402
-from summarizer.errors import ModelUnavailable  # noqa: E402
-from summarizer.store import ModelStore  # noqa: E402
-from summarizer.translate import load_translator  # noqa: E402
+from summarizer.config import Settings
+from summarizer.errors import ModelUnavailable
+from summarizer.store import ModelStore
+from summarizer.translate import load_translator
 
 PAIRS = ROOT.parent / "shared" / "eval" / "langid-dev"
 

@@ -21,8 +21,8 @@ import json
 import os
 import shutil
 import signal
-import statistics
 import socket
+import statistics
 import subprocess
 import sys
 import tempfile
@@ -35,7 +35,7 @@ ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))
 
-import service  # noqa: E402  (bench/service.py)
+import service  # bench/service.py
 
 
 def free_port() -> int:

@@ -22,7 +22,6 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from langid import LENGTHS, cut, default_eval_dir, load, right
-
 from summarizer.detect import LEXICON_LANGUAGES, LanguageDetector
 
 LINGUA_NAMES = {

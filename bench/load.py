@@ -34,7 +34,7 @@ from pathlib import Path
 ROOT = Path(__file__).resolve().parents[1]
 sys.path.insert(0, str(ROOT / "tests"))
 sys.path.insert(0, str(Path(__file__).resolve().parent))
-import service  # noqa: E402  (bench/service.py)
+import service  # bench/service.py
 
 
 def bodies(rng: random.Random):

@@ -33,13 +33,13 @@ SHARED = ROOT.parent / "shared"
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # tinymodels: the opus-mt folder layout shared with the tests
 
-import service  # noqa: E402  (bench/service.py)
-from summarizer.config import Settings  # noqa: E402
-from summarizer.segment import split_paragraphs  # noqa: E402
+import service  # bench/service.py
+from summarizer.config import Settings
+from summarizer.segment import split_paragraphs
 
 ARCHS = {
-    "opus-mt-ar-en": dict(d_model=512, layers=6, heads=8, ffn=2048, vocab=62_000),
-    "opus-mt-tc-big-ar-en": dict(d_model=1024, layers=6, heads=16, ffn=4096, vocab=61_000),
+    "opus-mt-ar-en": {"d_model": 512, "layers": 6, "heads": 8, "ffn": 2048, "vocab": 62_000},
+    "opus-mt-tc-big-ar-en": {"d_model": 1024, "layers": 6, "heads": 16, "ffn": 4096, "vocab": 61_000},
 }
 CACHE = Path(os.environ.get("SUMMARIZER_BENCH_CACHE", Path.home() / ".cache" / "summarizer-bench"))
 THREADS = os.cpu_count() or 2
@@ -347,8 +347,7 @@ def main(argv=None) -> None:
         )
     print("ratios")
     print(
-        f"- service / raw CTranslate2 int8, greedy (the default): {served['one'] / served['raw']:.2f}x "
-        f"(target <= 1.15)"
+        f"- service / raw CTranslate2 int8, greedy (the default): {served['one'] / served['raw']:.2f}x (target <= 1.15)"
     )
     print(f"- service / raw CTranslate2 int8, beam 4 (on request): {served['one4'] / served['raw4']:.2f}x")
     print(
@@ -356,9 +355,7 @@ def main(argv=None) -> None:
         f"(target >= 1.5); the raw engine in the same rounds, 8 articles in one call / 1 article: "
         f"{served['raw_articles_per_s_8'] / served['raw_articles_per_s_1']:.2f}x"
     )
-    print(
-        f"  round by round: service {_spread(served['ratios_8'])}, raw engine {_spread(served['raw_ratios_8'])}"
-    )
+    print(f"  round by round: service {_spread(served['ratios_8'])}, raw engine {_spread(served['raw_ratios_8'])}")
     print(f"- beam 4 / greedy, 1 client: {served['one4'] / served['one']:.2f}x the time")
     print(
         f"- one-sentence texts, 8 clients / 1 client throughput: "

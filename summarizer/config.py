@@ -147,7 +147,9 @@ class Settings(BaseSettings):
         description="seconds after which the broker hands the task of a vanished worker to another (longer than "
         "job_time_limit_s)",
     )
-    job_chunk_texts: int = Field(8, ge=1, le=1000, description="a large job goes to workers in chunks of this many texts")
+    job_chunk_texts: int = Field(
+        8, ge=1, le=1000, description="a large job goes to workers in chunks of this many texts"
+    )
     max_local_job_texts: int = Field(
         10_000, ge=1, description="without redis_url: job texts that may wait in the web process (503 over it)"
     )

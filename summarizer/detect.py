@@ -145,6 +145,8 @@ class LanguageDetector:
         """Weigh the evidence: n-grams, known words, the script's prior and the letters."""
         if evidence.answer is not None:
             return evidence.answer
+        # Evidence without an answer always carries both n-gram and known-word scores (see evidence()).
+        assert evidence.ngrams is not None and evidence.lexical is not None
         scores = self.ngram_weight * evidence.ngrams + self.lexical_weight * evidence.lexical
         for lang, log_prior in self.priors.get(evidence.script, {}).items():
             scores[self._index[lang]] += log_prior
@@ -165,11 +167,12 @@ class LanguageDetector:
         script = max(weights, key=lambda s: (weights[s], s == "arabic", s == "latin"))
         share = weights[script] / sum(weights.values())
         own = [word for word, s, _ in words if s == script]
-        letters = None
+        letters: np.ndarray | None = None
         if script == "arabic":
-            letters = self._arabic_letters(own)
-            if isinstance(letters, Detection):
-                return Evidence(script, share, Detection(letters.language, letters.confidence * share, script))
+            costs = self._arabic_letters(own)
+            if isinstance(costs, Detection):
+                return Evidence(script, share, Detection(costs.language, costs.confidence * share, script))
+            letters = costs
         ngrams = self._log_likelihood(" ".join(own))
         if ngrams is None:
             return Evidence(script, share, Detection(UNDETERMINED, 0.0, script))
@@ -231,7 +234,8 @@ def _load_lexicon(languages: list[str]) -> tuple[dict[str, int], np.ndarray, lis
     for lang in LEXICON_LANGUAGES:
         # Buckets of words by frequency, most frequent first: bucket i holds words of frequency 10^(-i/100).
         buckets = wordfreq.get_frequency_list(_WORDFREQ_CODES.get(lang, lang), "small")
-        found, values = [], []
+        found: list[int] = []
+        values: list[float] = []
         for i, bucket in enumerate(buckets):
             log_ratio = math.log(wordfreq.cB_to_freq(-i) / LEXICON_FLOOR)
             if log_ratio <= 0 or len(found) >= LEXICON_SIZE.get(lang, OTHER_LEXICON_SIZE):
@@ -242,8 +246,8 @@ def _load_lexicon(languages: list[str]) -> tuple[dict[str, int], np.ndarray, lis
         columns.append((np.asarray(found, dtype=np.int64), np.asarray(values, dtype=np.float32)))
     wordfreq.get_frequency_list.cache_clear()  # wordfreq keeps every list it read: drop them
     matrix = np.zeros((len(rows), len(LEXICON_LANGUAGES)), dtype=np.float32)
-    for column, (found, values) in enumerate(columns):
-        matrix[found, column] = values
+    for column, (word_rows, word_values) in enumerate(columns):
+        matrix[word_rows, column] = word_values
     return rows, matrix, [languages.index(lang) for lang in LEXICON_LANGUAGES]
 
 

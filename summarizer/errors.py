@@ -21,7 +21,7 @@ class SummarizerError(Exception):
 
     def to_dict(self) -> dict:
         """The one JSON error shape: code, message and (where useful) details."""
-        body = {"code": self.code, "message": self.message}
+        body: dict[str, object] = {"code": self.code, "message": self.message}
         if self.details:
             body["details"] = self.details
         return body

@@ -66,6 +66,18 @@ class JobStore(Protocol):
 
     def claim_finish(self, job_id: str) -> bool: ...
 
+    def stats(self) -> dict: ...
+
+
+class JobRunner(Protocol):
+    """What runs a job's texts: in this process (LocalRunner) or on Celery workers (worker.CeleryDispatcher)."""
+
+    def admit(self, count: int) -> None: ...
+
+    def enqueue(self, job_id: str, indexes: list[int]) -> None: ...
+
+    def close(self) -> None: ...
+
 
 def new_job_id() -> str:
     """An unguessable job id."""
@@ -151,9 +163,7 @@ def check_callback_url(url: Any, allowed_hosts: list[str]) -> str:
     host = parts.hostname.lower()
     hostport = f"{host}:{parts.port}" if parts.port else host
     if not allowed_hosts:
-        raise InvalidInput(
-            "Callbacks are off: the server lists no SUMMARIZER_CALLBACK_HOSTS", field="callback_url"
-        )
+        raise InvalidInput("Callbacks are off: the server lists no SUMMARIZER_CALLBACK_HOSTS", field="callback_url")
     if host not in allowed_hosts and hostport not in allowed_hosts:
         raise InvalidInput(
             f"'callback_url' host {host!r} is not one the server may call (SUMMARIZER_CALLBACK_HOSTS)",
@@ -176,7 +186,7 @@ def post_callback(url: str, payload: dict, secret: str, timeout_s: float = 10.0)
         method="POST",
         headers={"Content-Type": "application/json", SIGNATURE_HEADER: sign(body, secret)},
     )
-    with urllib.request.urlopen(request, timeout=timeout_s) as response:  # noqa: S310 (host checked at submit)
+    with urllib.request.urlopen(request, timeout=timeout_s) as response:  # the host was checked at submit
         return response.status
 
 

@@ -8,9 +8,9 @@ from typing import cast
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 
 from .errors import SummarizerError
-from .schemas import JobRequest
 from .inputs import parse
-from .jobs import JobSpec, LocalRunner, MemoryJobStore, check_callback_url, status_of
+from .jobs import JobRunner, JobSpec, JobStore, LocalRunner, MemoryJobStore, check_callback_url, status_of
+from .schemas import JobRequest
 
 bp = Blueprint("jobs", __name__)
 log = logging.getLogger(__name__)
@@ -32,14 +32,16 @@ class JobFinished(SummarizerError):
 
 def init_app(app: Flask, settings, pipeline) -> None:
     """The job store and runner: Celery on Redis when SUMMARIZER_REDIS_URL is set, in-process otherwise."""
+    store: JobStore
+    runner: JobRunner
     if settings.redis_url:
         from .worker import CeleryDispatcher
 
-        runner = CeleryDispatcher(settings)
-        store = runner.store
+        dispatcher = CeleryDispatcher(settings)
+        store, runner = dispatcher.store, dispatcher
     else:
-        store = MemoryJobStore(settings.job_ttl_s)
-        runner = LocalRunner(store, pipeline, settings.max_local_job_texts, settings.callback_secret)
+        memory = MemoryJobStore(settings.job_ttl_s)
+        store, runner = memory, LocalRunner(memory, pipeline, settings.max_local_job_texts, settings.callback_secret)
     app.extensions["summarizer.jobs"] = (store, runner)
     app.register_blueprint(bp, url_prefix="/api/v1/jobs")
 
@@ -47,7 +49,7 @@ def init_app(app: Flask, settings, pipeline) -> None:
 class JobsCollector:
     """Scrape-time job metrics from the job store (in Redis mode: what every worker recorded)."""
 
-    def __init__(self, store):
+    def __init__(self, store: JobStore):
         self.store = store
 
     def collect(self):
@@ -56,7 +58,7 @@ class JobsCollector:
 
         try:
             stats = self.store.stats()
-        except Exception as exc:  # Redis unreachable: no job metrics this scrape, never a failed scrape
+        except Exception as exc:  # noqa: BLE001 - Redis unreachable: no job metrics this scrape, never a failed scrape
             log.warning("job metrics unavailable: %s", exc)
             return
         for name in ("done", "failed", "redelivered"):
@@ -71,7 +73,7 @@ class JobsCollector:
         )
 
 
-def _jobs():
+def _jobs() -> tuple[JobStore, JobRunner]:
     return current_app.extensions["summarizer.jobs"]
 
 

@@ -11,12 +11,15 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Collection
+from typing import Any, TypeVar, get_args
 
 from flask import Blueprint, current_app, g, jsonify, request
 from werkzeug.exceptions import HTTPException
 
 from .errors import Forbidden, InvalidInput, Overloaded, SummarizerError, TextTooLong, UnsupportedLanguage
 from .html_text import HtmlDocument
+from .schemas import SourceLanguage
 from .service import Options
 
 log = logging.getLogger(__name__)
@@ -24,12 +27,13 @@ bp = Blueprint("libretranslate", __name__)
 
 LANGUAGES = {"ar": "Arabic", "en": "English"}
 TARGETS = {"ar": ["en"], "en": ["en"]}  # what we serve: Arabic to English, English to itself
-SOURCES = ("auto", *LANGUAGES)
+SOURCES: tuple[SourceLanguage, ...] = get_args(SourceLanguage)  # "auto", then LANGUAGES
 FORMATS = ("text", "html")
 KEYED_ENDPOINTS = ("libretranslate.translate", "libretranslate.detect")
 # Our errors that LibreTranslate's clients expect under another status.
 STATUS = {TextTooLong: 400, UnsupportedLanguage: 400}
 UNDETERMINED = {"language": "und", "confidence": 0.0}  # a text without letters
+_Choice = TypeVar("_Choice", bound=str)
 
 
 def _pipeline():
@@ -53,7 +57,7 @@ def translate():
     text_format = _choice(params, "format", FORMATS, default="text")
     alternatives = _alternatives(params.get("alternatives"))
     results = [_translate_one(text, source, text_format) for text in texts]
-    body = {"translatedText": [r[0] for r in results] if many else results[0][0]}
+    body: dict[str, Any] = {"translatedText": [r[0] for r in results] if many else results[0][0]}
     if source == "auto":
         body["detectedLanguage"] = [r[1] for r in results] if many else results[0][1]
     if alternatives:
@@ -166,10 +170,11 @@ def _params() -> dict:
             params["api_key"] = request.args["api_key"]
     else:
         values = request.values  # form fields, then the query string
-        params = values.to_dict()
+        form: dict[str, Any] = values.to_dict()
         qs = values.getlist("q")
         if len(qs) > 1:
-            params["q"] = qs
+            form["q"] = qs
+        params = form
     g.lt_params = params
     return params
 
@@ -192,7 +197,7 @@ def _texts(params: dict) -> tuple[list[str], bool]:
     return texts, many
 
 
-def _choice(params: dict, name: str, allowed, default: str | None = None) -> str:
+def _choice(params: dict, name: str, allowed: Collection[_Choice], default: _Choice | None = None) -> _Choice:
     value = params.get(name)
     if value is None or value == "":
         if default is None:
@@ -222,7 +227,7 @@ def _detected(detection) -> dict:
     return {"language": detection.language, "confidence": round(float(detection.confidence) * 100, 2)}
 
 
-def _translate_one(text: str, source: str, text_format: str) -> tuple[str, dict | None]:
+def _translate_one(text: str, source: SourceLanguage, text_format: str) -> tuple[str, dict | None]:
     """(translation, detected language when source is auto); text without letters comes back as it is."""
     if not text.strip():
         return text, UNDETERMINED if source == "auto" else None
@@ -340,7 +345,7 @@ def libretranslate_paths(settings) -> dict:
             "alternatives": {"type": "array"},
         },
     }
-    language = {
+    language: dict[str, Any] = {
         "type": "object",
         "required": ["code", "name"],
         "properties": {"code": {"type": "string"}, "name": {"type": "string"}},

@@ -22,8 +22,10 @@ import tempfile
 import time
 from contextlib import contextmanager
 from pathlib import Path
+from typing import cast
 
 from flask import Flask, g, request
+from flask.typing import RouteCallable
 
 from .errors import Forbidden, SummarizerError, Unauthorized
 
@@ -63,7 +65,7 @@ class KeyStore:
     concurrent `keys add` commands each see the others' keys; the file is replaced atomically.
     """
 
-    def __init__(self, path: Path):
+    def __init__(self, path: str | Path):
         self.path = Path(path)
 
     def check(self) -> None:
@@ -176,9 +178,9 @@ def init_app(app: Flask, settings) -> None:
     @app.before_request
     def _authenticate():
         if keys is None or not request.path.startswith(PROTECTED_PREFIX) or request.path in OPEN_PATHS:
-            return None
+            return
         if request.method == "OPTIONS":
-            return None
+            return
         key = _presented_key()
         if key is None:
             raise Unauthorized("An API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
@@ -190,7 +192,6 @@ def init_app(app: Flask, settings) -> None:
         if name is None:
             raise Forbidden("The API key is not valid")
         g.api_key_name = name
-        return None
 
     if settings.rate_limit:
         _init_rate_limit(app, settings)
@@ -243,5 +244,7 @@ def _init_rate_limit(app: Flask, settings) -> None:
     shared = limiter.shared_limit(settings.rate_limit, scope="pipeline")
     for name in LIMITED_VIEWS:
         if name in app.view_functions:  # the LibreTranslate routes may be switched off
-            app.view_functions[name] = shared(app.view_functions[name])
+            # The decorator keeps the view's signature; mypy cannot carry Flask's union of sync and async view
+            # types through its ParamSpec, so it is restated.
+            app.view_functions[name] = cast(RouteCallable, shared(app.view_functions[name]))
     app.extensions["summarizer.limiter"] = limiter

@@ -213,7 +213,8 @@ def _candidate_ends(line: str):
 
 def _quoted_spans(line: str) -> list[tuple[int, int]]:
     """(open, close) index pairs of balanced quotes; unbalanced quotes protect nothing."""
-    spans, stack = [], []
+    spans: list[tuple[int, int]] = []
+    stack: list[int] = []
     for i, ch in enumerate(line):
         if stack and ch == QUOTE_PAIRS[line[stack[-1]]]:
             spans.append((stack.pop(), i))

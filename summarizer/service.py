@@ -173,4 +173,3 @@ def _unsupported_message(detection: Detection) -> str:
         f"Detected language '{detection.language}' is not supported; "
         f"this service translates Arabic (ar) and summarizes Arabic and English (en)"
     )
-

@@ -36,7 +36,7 @@ class SharedTranslationCache:
             return value
         try:
             raw = self.redis.get(self.redis_key(key))
-        except Exception as exc:  # redis.RedisError and connection errors: a miss, never a failed request
+        except Exception as exc:  # noqa: BLE001 - Redis and connection errors: a miss, never a failed request
             log.warning("shared translation cache unavailable: %s", exc)
             return None
         if raw is None:
@@ -51,7 +51,7 @@ class SharedTranslationCache:
         self.local.put(key, value)
         try:
             self.redis.set(self.redis_key(key), value.encode("utf-8"), ex=self.ttl_s)
-        except Exception as exc:  # as in get
+        except Exception as exc:  # noqa: BLE001 - as in get
             log.warning("shared translation cache unavailable: %s", exc)
 
     def stats(self) -> dict:

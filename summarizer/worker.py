@@ -229,7 +229,7 @@ def make_celery(settings: Settings):
     def _load(**_):
         pipeline()
 
-    app.summarizer_pipeline = pipeline  # type: ignore[attr-defined]
+    app.summarizer_pipeline = pipeline
     return app
 
 

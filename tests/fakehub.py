@@ -12,6 +12,7 @@ import http.server
 import json
 import threading
 from pathlib import Path
+from typing import Self
 from urllib.parse import unquote
 
 
@@ -41,7 +42,7 @@ class FakeHub:
         self.server.daemon_threads = True
         self.url = f"http://127.0.0.1:{self.server.server_address[1]}"
 
-    def __enter__(self) -> FakeHub:
+    def __enter__(self) -> Self:
         threading.Thread(target=self.server.serve_forever, daemon=True).start()
         return self
 

@@ -10,15 +10,14 @@ import signal
 import subprocess
 import sys
 import threading
-import time
 import urllib.request
 from http.server import BaseHTTPRequestHandler, HTTPServer
 from pathlib import Path
 
 import pytest
+
 import tinymodels
 from helpers import start_gunicorn, wait_until
-
 from summarizer import create_app
 from summarizer.jobs import SIGNATURE_HEADER
 from summarizer.security import KeyStore
@@ -84,11 +83,15 @@ def test_a_summarize_job_gives_the_synchronous_result(local_app):
         ({"txt": "x"}, "txt", "did you mean 'text'?"),
         ({"texts": []}, "texts", "non-empty list"),
         ({"texts": ["x"], "callback_url": "http://10.0.0.1/hook"}, "callback_url", "is not one the server may call"),
-        ({"texts": ["x"], "callback_url": "ftp://127.0.0.1/hook"}, "callback_url", "'callback_url' must be a string matching ^https?://"),
+        (
+            {"texts": ["x"], "callback_url": "ftp://127.0.0.1/hook"},
+            "callback_url",
+            "'callback_url' must be a string matching ^https?://",
+        ),
     ],
 )
 def test_bad_jobs_are_refused_before_anything_is_queued(local_app, body, field, message):
-    store, runner = local_app.extensions["summarizer.jobs"]
+    store, _ = local_app.extensions["summarizer.jobs"]
     response = local_app.test_client().post("/api/v1/jobs", json=body)
     assert response.status_code == 400
     error = response.get_json()["error"]
@@ -208,7 +211,7 @@ class Worker:
 
     def __init__(self, settings, redis_url: str, name: str, **extra):
         (ROOT / "artifacts").mkdir(exist_ok=True)
-        self.log = open(ROOT / "artifacts" / f"worker-{name}.log", "w")
+        self.log = open(ROOT / "artifacts" / f"worker-{name}.log", "w")  # noqa: SIM115 - open until stop()
         self.proc = subprocess.Popen(
             [sys.executable, "-m", "summarizer", "worker", "--concurrency", "1"],
             cwd=ROOT,
@@ -256,7 +259,9 @@ def poll(url: str, job_id: str, until=lambda job: job["status"] not in ("queued"
 def two_replicas(settings, redis_url):
     """Two gunicorn instances sharing one Redis."""
     started = [
-        start_gunicorn(settings, f"gunicorn-jobs-{i}.log", SUMMARIZER_REDIS_URL=redis_url, SUMMARIZER_LOAD_ABSTRACTIVE="false")
+        start_gunicorn(
+            settings, f"gunicorn-jobs-{i}.log", SUMMARIZER_REDIS_URL=redis_url, SUMMARIZER_LOAD_ABSTRACTIVE="false"
+        )
         for i in range(2)
     ]
     yield [url for _, url, _ in started]
@@ -319,7 +324,8 @@ def test_cancel_stops_texts_that_have_not_started(settings, redis_url, two_repli
         import redis
 
         client = redis.Redis.from_url(redis_url)
-        wait_until(lambda: client.llen("summarizer") == 0, 60, "the queue drained")  # the worker took (and skipped) every text
+        # the worker took (and skipped) every text
+        wait_until(lambda: client.llen("summarizer") == 0, 60, "the queue drained")
         _, job, _ = http("GET", f"{first}/api/v1/jobs/{created['id']}")
         assert job["status"] == "cancelled" and job["done"] == 0 and job["results"] == []
     finally:
@@ -377,7 +383,7 @@ def test_two_replicas_share_one_rate_limit_and_one_translation_cache(settings, r
     try:
         status, through_first, _ = http("POST", f"{first}/api/v1/translate", {"text": SOURCES[0]})
         assert status == 200 and through_first["translation"] == EXPECTED[0]
-        cache = lambda url: http("GET", f"{url}/api/v1/models")[1]["models"][0]["cache"]  # noqa: E731
+        cache = lambda url: http("GET", f"{url}/api/v1/models")[1]["models"][0]["cache"]
         assert cache(second)["shared_hits"] == 0
         status, through_second, _ = http("POST", f"{second}/api/v1/translate", {"text": SOURCES[0]})
         assert status == 200 and through_second["translation"] == EXPECTED[0]

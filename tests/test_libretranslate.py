@@ -6,12 +6,12 @@ import lxml.html
 import pytest
 from libretranslatepy import LibreTranslateAPI
 from openapi_schema_validator import OAS31Validator
-from tinymodels import PAIRS
 
 from summarizer import create_app
 from summarizer.config import Settings
 from summarizer.html_text import HtmlDocument
 from summarizer.security import KeyStore
+from tinymodels import PAIRS
 
 S = [src for src, _ in PAIRS]
 T = [tgt for _, tgt in PAIRS]

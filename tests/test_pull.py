@@ -10,10 +10,10 @@ import sys
 from pathlib import Path
 
 import pytest
-from fakehub import FakeHub
-from tinymodels import ARTICLE, ARTICLE_TRANSLATION
 
+from fakehub import FakeHub
 from summarizer.store import MARKER, ModelStore, is_complete, write_marker
+from tinymodels import ARTICLE, ARTICLE_TRANSLATION
 
 ROOT = Path(__file__).resolve().parents[1]
 NAME = "opus-mt-ar-en"
@@ -41,7 +41,9 @@ def cli(tmp_path, hub_url, *args, wait=True, input=None):
     argv = [sys.executable, "-m", "summarizer", *args]
     if not wait:
         return subprocess.Popen(argv, cwd=tmp_path, env=env, stdout=subprocess.PIPE, stderr=subprocess.PIPE)
-    return subprocess.run(argv, cwd=tmp_path, env=env, input=input, capture_output=True, text=True, timeout=300)
+    return subprocess.run(  # the tests read the return code
+        argv, cwd=tmp_path, env=env, input=input, capture_output=True, text=True, timeout=300, check=False
+    )
 
 
 def test_pull_then_translate_by_name(repo, tmp_path):

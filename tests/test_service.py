@@ -5,11 +5,11 @@ from pathlib import Path
 
 import pytest
 
+from helpers import HeldEngine
 from summarizer.errors import InvalidInput, ModelUnavailable, Overloaded, TextTooLong, UnsupportedLanguage
 from summarizer.models import Models
 from summarizer.service import Options, Pipeline
 from summarizer.translate import batching_translator
-from helpers import HeldEngine
 from tinymodels import ABSTRACT_SUMMARIES, ARTICLE, ARTICLE_TRANSLATION, LONG_SENTENCE, LONG_TRANSLATION, PAIRS
 
 ENGLISH = (

@@ -5,4 +5,4 @@ from .extractive import ExtractiveSummarizer
 
 METHODS = ("extractive", "abstractive")
 
-__all__ = ["AbstractiveSummarizer", "ExtractiveSummarizer", "METHODS"]
+__all__ = ["METHODS", "AbstractiveSummarizer", "ExtractiveSummarizer"]

@@ -49,9 +49,10 @@ class ExtractiveSummarizer:
             return list(range(n))
         words = [content_words(s, language) for s in sentences]
         vectors = _tfidf(words)
-        centroid = Counter()
+        centroid: dict[str, float] = {}
         for v in vectors:
-            centroid.update(v)
+            for w, x in v.items():
+                centroid[w] = centroid.get(w, 0.0) + x
         mean_length = max(1.0, sum(len(w) for w in words) / n)
         scores = []
         for i, v in enumerate(vectors):
