@@ -3,8 +3,8 @@
 `gunicorn -c python:summarizer.gunicorn_conf 'summarizer:create_app()'` (what `summarizer serve` runs).
 
 One worker process holds one copy of the models; its threads share them (the
-model itself uses SUMMARIZER_THREADS CPU threads), so a 2-core machine is not
-oversubscribed by several model copies competing for the same cores. Requests
+model itself uses SUMMARIZER_THREADS CPU threads), so the cores are not
+oversubscribed by several model copies competing for them. Requests
 are read whole by the worker's event loop before a thread takes them, so slow
 clients cannot take the threads (summarizer/gunicorn_worker.py).
 """

@@ -70,9 +70,7 @@ class PipelineMetrics:
 
     def __init__(self, pipeline, registry: CollectorRegistry):
         self.pipeline = pipeline
-        self.counters = {
-            name: Counter(f"summarizer_{name}", text, registry=registry) for name, text in self.COUNTERS
-        }
+        self.counters = {name: Counter(f"summarizer_{name}", text, registry=registry) for name, text in self.COUNTERS}
         self.queue_depth = Gauge(
             "summarizer_queue_depth",
             "Sentences waiting or being translated",

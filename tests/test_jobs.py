@@ -288,7 +288,11 @@ def test_a_job_submitted_to_one_replica_is_done_by_a_worker_and_read_on_the_othe
 def test_a_callback_from_a_worker_arrives_signed_and_an_unlisted_host_is_refused(settings, redis_url, hooks):
     callbacks = {"SUMMARIZER_CALLBACK_HOSTS": "127.0.0.1", "SUMMARIZER_CALLBACK_SECRET": "s3cret"}
     proc, url, _ = start_gunicorn(
-        settings, "gunicorn-callback.log", SUMMARIZER_REDIS_URL=redis_url, SUMMARIZER_LOAD_ABSTRACTIVE="false", **callbacks
+        settings,
+        "gunicorn-callback.log",
+        SUMMARIZER_REDIS_URL=redis_url,
+        SUMMARIZER_LOAD_ABSTRACTIVE="false",
+        **callbacks,
     )
     worker = Worker(settings, redis_url, "callback", **callbacks)
     try:
