@@ -31,6 +31,9 @@ timeout = 300  # a worker busy translating a long article must not be killed as 
 graceful_timeout = _settings.graceful_timeout  # SIGTERM: requests in flight get this long to finish
 accesslog = None  # the app logs each request once, as a JSON line; gunicorn's plain line would double it
 errorlog = "-"
+# gunicorn's control socket (gunicornc) is one path per user: several instances on one machine would take it from
+# each other, and the service does not use it.
+control_socket_disable = True
 
 if workers > 1 and not os.environ.get("PROMETHEUS_MULTIPROC_DIR"):
     # Several worker processes: prometheus_client keeps each one's metrics in files here, and /metrics on any
