@@ -48,6 +48,20 @@ class Forbidden(SummarizerError):
     code = "forbidden"
 
 
+class NotFound(SummarizerError):
+    """No such thing: a job that is unknown, expired, or another API key's."""
+
+    status = 404
+    code = "not_found"
+
+
+class Conflict(SummarizerError):
+    """The request does not fit the thing's state: cancelling a finished job."""
+
+    status = 409
+    code = "conflict"
+
+
 class UnsupportedMediaType(SummarizerError):
     """The body is neither JSON, a form, nor a file upload."""
 

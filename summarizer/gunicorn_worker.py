@@ -281,6 +281,10 @@ class BufferedThreadWorker(ThreadWorker):
 
     def _stop_gathering(self, conn) -> None:
         self.incoming.pop(conn, None)
+        self._unwatch(conn)
+
+    def _unwatch(self, conn) -> None:
+        """Stop polling the connection's socket (it may already be gone from the poller)."""
         try:
             self.poller.unregister(conn.sock)
         except (KeyError, ValueError, OSError):
@@ -436,10 +440,7 @@ class BufferedThreadWorker(ThreadWorker):
 
     def _end_linger(self, conn) -> None:
         self.lingering.pop(conn, None)
-        try:
-            self.poller.unregister(conn.sock)
-        except (KeyError, ValueError, OSError):
-            pass
+        self._unwatch(conn)
         self._close(conn)
 
     def _close(self, conn) -> None:

@@ -7,27 +7,13 @@ from typing import cast
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 
-from .errors import SummarizerError
+from .errors import Conflict, NotFound
 from .inputs import parse
 from .jobs import JobRunner, JobSpec, JobStore, LocalRunner, MemoryJobStore, check_callback_url, status_of
 from .schemas import JobRequest
 
 bp = Blueprint("jobs", __name__)
 log = logging.getLogger(__name__)
-
-
-class JobNotFound(SummarizerError):
-    """No job by that id (unknown, expired, or another key's)."""
-
-    status = 404
-    code = "not_found"
-
-
-class JobFinished(SummarizerError):
-    """A finished job cannot be cancelled."""
-
-    status = 409
-    code = "conflict"
 
 
 def init_app(app: Flask, settings, pipeline) -> None:
@@ -104,7 +90,7 @@ def _owned(job_id: str) -> JobSpec:
     store, _ = _jobs()
     spec = store.spec(job_id)
     if spec is None or spec.owner != g.get("api_key_name"):
-        raise JobNotFound(f"No job {job_id!r}: unknown, expired, or created with another key")
+        raise NotFound(f"No job {job_id!r}: unknown, expired, or created with another key")
     return spec
 
 
@@ -123,6 +109,6 @@ def cancel(job_id: str):
     store, _ = _jobs()
     state = status_of(store, job_id, spec)
     if state["status"] in ("done", "failed"):
-        raise JobFinished("The job has finished; there is nothing left to cancel", job_status=state["status"])
+        raise Conflict("The job has finished; there is nothing left to cancel", job_status=state["status"])
     store.cancel(job_id)
     return jsonify(status_of(store, job_id, spec))

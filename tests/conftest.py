@@ -12,6 +12,7 @@ import pytest
 
 import helpers
 import tinymodels
+from summarizer import create_app
 from summarizer.config import Settings
 from summarizer.models import Models
 from summarizer.service import Pipeline
@@ -84,6 +85,18 @@ def pytest_make_collect_report(collector):
         report.outcome = "failed"
         report.longrepr = helpers.skip_as_failure(report.longrepr)
     return report
+
+
+@pytest.fixture(scope="module")
+def app(settings, pipeline):
+    """The app on the shared tiny-model pipeline."""
+    return create_app(settings, pipeline=pipeline)
+
+
+@pytest.fixture
+def client(app):
+    """A Flask test client of that app."""
+    return app.test_client()
 
 
 @pytest.fixture

@@ -15,16 +15,6 @@ from tinymodels import ARTICLE, ARTICLE_TRANSLATION, PAIRS
 
 
 @pytest.fixture(scope="module")
-def app(settings, pipeline):
-    return create_app(settings, pipeline=pipeline)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
-@pytest.fixture(scope="module")
 def spec(app):
     return app.test_client().get("/api/v1/openapi.json").get_json()
 

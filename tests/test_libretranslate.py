@@ -17,16 +17,6 @@ S = [src for src, _ in PAIRS]
 T = [tgt for _, tgt in PAIRS]
 
 
-@pytest.fixture(scope="module")
-def app(settings, pipeline):
-    return create_app(settings, pipeline=pipeline)
-
-
-@pytest.fixture
-def client(app):
-    return app.test_client()
-
-
 def translate(client, q, **fields):
     """POST /translate as JSON; returns the response."""
     return client.post("/translate", json={"q": q, "source": "auto", "target": "en", **fields})
