@@ -63,6 +63,11 @@ class Settings(BaseSettings):
     ct2_compute_type: Literal[CT2_COMPUTE_TYPES] = Field(  # type: ignore[valid-type]
         "int8", description="CTranslate2 weight type of the conversion"
     )
+    ct2_vocabulary_map: bool = Field(
+        True,
+        description="CTranslate2 decodes onto the target vocabulary's pieces only (target.spm), not the whole "
+        "shared vocabulary: same outputs, a smaller output projection",
+    )
     ct2_parallel_batches: int = Field(
         0, ge=0, le=64, description="CTranslate2 sub-batches decoded in parallel (0: one per core)"
     )
