@@ -1,6 +1,7 @@
 """Why eight articles are not 8x one: CTranslate2 cost per sentence by sub-batch size and thread layout.
 
-Usage: python bench/subbatch.py [--rounds 2] [--layout 2:16:1 ...] [--gemm]
+Usage: python bench/subbatch.py [--rounds 2] [--layout 2:16:1 ...] [--gemm] [--model NAME] [--beam 1]
+       [--vmap on|off|both] [--tokens 50]
 
 A layout is parallel batches : batch size : articles, the service's own settings (SUMMARIZER_CT2_PARALLEL_BATCHES,
 SUMMARIZER_BATCH_SIZE) on 2 threads: 2:16:1 is the default for one article (its 13 sentences in sub-batches of 7
@@ -8,7 +9,11 @@ and 6, one per core), 2:16:8 for eight at once (8 sub-batches of 13), 1:26:8 one
 The sample article (repeated) goes through summarizer/translate/ct2.py's CTranslate2Engine.translate
 (its real sub-batching; the sizes it made are printed), in a fresh process for each measurement (so its peak RSS
 is its own), layouts interleaved round after round; the median over rounds is printed. The model is
-bench/speed.py's random-weight opus-mt-ar-en (int8, greedy, 49 tokens per sentence).
+bench/speed.py's random-weight opus-mt-ar-en (int8, greedy, 49 tokens per sentence; --model, --beam and
+--tokens change them).
+
+--vmap both measures every layout with and without the target vocabulary map (SUMMARIZER_CT2_VOCABULARY_MAP),
+interleaved, and prints their ratio round by round (default: on, the service's default).
 
 --gemm also runs one article (2:16:1) and eight (2:16:8) once with ONEDNN_VERBOSE and sums oneDNN's own time per
 GEMM shape: the output projection onto the ~62k vocabulary is the largest, and its cost per call is a fixed part
@@ -35,7 +40,7 @@ sys.path.insert(0, str(ROOT / "bench"))
 DEFAULT_LAYOUTS = ["2:16:1", "2:16:8", "2:32:8", "1:16:1", "1:26:8"]
 
 
-def run_one(layout: str, tokens: int) -> dict:
+def run_one(layout: str, tokens: int, model: str = "opus-mt-ar-en", beam: int = 1, vmap: bool = True) -> dict:
     """In this process: translate the layout's sentences once to warm up, once timed."""
     from service import memory_mb
     from speed import SHARED, build, settings_for
@@ -43,10 +48,12 @@ def run_one(layout: str, tokens: int) -> dict:
     from summarizer.translate import load_engine
 
     parallel, batch_size, articles = map(int, layout.split(":"))
-    path = build("opus-mt-ar-en")
+    path = build(model)
     text = (SHARED / "samples" / "ar-news-ain-al-asad.txt").read_text(encoding="utf-8")
     sentences = [s for p in split_paragraphs(text) for s in p.sentences] * articles
-    settings = settings_for(path, tokens, batch_size=batch_size, ct2_parallel_batches=parallel)
+    settings = settings_for(
+        path, tokens, batch_size=batch_size, ct2_parallel_batches=parallel, beam_size=beam, ct2_vocabulary_map=vmap
+    )
     translator = load_engine(settings, path)
     engine, sizes = translator.translator, []
 
@@ -71,9 +78,10 @@ def run_one(layout: str, tokens: int) -> dict:
     }
 
 
-def in_child(layout: str, tokens: int, env: dict | None = None) -> tuple[dict, str]:
+def in_child(layout: str, args, vmap: bool = True, env: dict | None = None) -> tuple[dict, str]:
+    command = [sys.executable, __file__, "--child", layout, "--tokens", str(args.tokens), "--model", args.model]
     out = subprocess.run(
-        [sys.executable, __file__, "--child", layout, "--tokens", str(tokens)],
+        command + ["--beam", str(args.beam), "--vmap", "on" if vmap else "off"],
         capture_output=True,
         text=True,
         env=env,
@@ -109,32 +117,53 @@ def main(argv=None) -> None:
         help=f"parallel batches : batch size : articles (default {' '.join(DEFAULT_LAYOUTS)})",
     )
     parser.add_argument("--gemm", action="store_true", help="also break oneDNN's GEMM time down by shape")
+    parser.add_argument("--model", default="opus-mt-ar-en", help="a model of bench/speed.py's ARCHS")
+    parser.add_argument("--beam", type=int, default=1)
+    parser.add_argument("--vmap", choices=("on", "off", "both"), default="on", help="the target vocabulary map")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.child:
-        print(json.dumps(run_one(args.child, args.tokens)))
+        print(json.dumps(run_one(args.child, args.tokens, args.model, args.beam, args.vmap == "on")))
         return
     layouts = args.layout or DEFAULT_LAYOUTS
-    runs: dict[str, list[dict]] = {layout: [] for layout in layouts}
+    maps = {"on": [True], "off": [False], "both": [False, True]}[args.vmap]
+    variants = [(layout, vmap) for layout in layouts for vmap in maps]
+    runs: dict[tuple[str, bool], list[dict]] = {variant: [] for variant in variants}
+    print(f"{args.model}, beam {args.beam}, tokens {args.tokens}")
     for round_ in range(args.rounds):
-        for layout in layouts:
-            result, _ = in_child(layout, args.tokens)
-            runs[layout].append(result)
+        for layout, vmap in variants:
+            result, _ = in_child(layout, args, vmap)
+            runs[layout, vmap].append(result)
             print(
-                f"round {round_ + 1} {layout}: {1000 * result['seconds'] / result['sentences']:.1f} ms / sentence, "
+                f"round {round_ + 1} {layout} vmap {'on' if vmap else 'off'}: {result['seconds']:.2f} s, "
+                f"{1000 * result['seconds'] / result['sentences']:.1f} ms / sentence, {result['tokens']} tokens, "
                 f"peak RSS {result['peak_mb']:.0f} MB, sub-batches {result['sizes']}",
                 flush=True,
             )
-    print("\n| parallel : batch size : articles | sub-batches | ms / sentence (median) | tokens / s | peak RSS |")
-    print("|---|---|---|---|---|")
-    for layout, results in runs.items():
-        ms = statistics.median(1000 * r["seconds"] / r["sentences"] for r in results)
+    print(
+        "\n| parallel : batch size : articles | vocabulary map | sub-batches | s (median) | ms / sentence | "
+        "tokens / s | peak RSS (max) |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for (layout, vmap), results in runs.items():
+        seconds = statistics.median(r["seconds"] for r in results)
+        ms = 1000 * seconds / results[0]["sentences"]
         rate = statistics.median(r["tokens"] / r["seconds"] for r in results)
         sizes = "+".join(map(str, results[0]["sizes"]))
-        print(f"| {layout} | {sizes} | {ms:.1f} | {rate:.0f} | {max(r['peak_mb'] for r in results):.0f} MB |")
+        print(
+            f"| {layout} | {'on' if vmap else 'off'} | {sizes} | {seconds:.2f} | {ms:.1f} | {rate:.0f} | "
+            f"{max(r['peak_mb'] for r in results):.0f} MB |"
+        )
+    if args.vmap == "both":
+        for layout in layouts:
+            ratios = [on["seconds"] / off["seconds"] for on, off in zip(runs[layout, True], runs[layout, False])]
+            print(
+                f"- {layout}: time with the map / without, round by round: "
+                f"{', '.join(f'{r:.2f}x' for r in ratios)} (median {statistics.median(ratios):.2f}x)"
+            )
     if args.gemm:
         for layout in ("2:16:1", "2:16:8"):
-            result, verbose = in_child(layout, args.tokens, dict(os.environ, ONEDNN_VERBOSE="1"))
+            result, verbose = in_child(layout, args, maps[-1], dict(os.environ, ONEDNN_VERBOSE="1"))
             rows = gemm_table(verbose)
             total = sum(ms for _, _, ms in rows)
             print(f"\noneDNN GEMM time, {layout} (warm-up and timed run; verbose logging slows the run itself)")
