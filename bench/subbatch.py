@@ -142,7 +142,7 @@ def main(argv=None) -> None:
             )
     print(
         "\n| parallel : batch size : articles | vocabulary map | sub-batches | s (median) | ms / sentence | "
-        "tokens / s | peak RSS (max) |"
+        "tokens / s | peak RSS (median) |"
     )
     print("|---|---|---|---|---|---|---|")
     for (layout, vmap), results in runs.items():
@@ -152,7 +152,7 @@ def main(argv=None) -> None:
         sizes = "+".join(map(str, results[0]["sizes"]))
         print(
             f"| {layout} | {'on' if vmap else 'off'} | {sizes} | {seconds:.2f} | {ms:.1f} | {rate:.0f} | "
-            f"{max(r['peak_mb'] for r in results):.0f} MB |"
+            f"{statistics.median(r['peak_mb'] for r in results):.0f} MB |"
         )
     if args.vmap == "both":
         for layout in layouts:
