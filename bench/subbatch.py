@@ -78,6 +78,47 @@ def run_one(layout: str, tokens: int, model: str = "opus-mt-ar-en", beam: int = 
     }
 
 
+def step_cost(args) -> None:
+    """Print one decoding step's cost by rows per sub-batch (two sub-batches at once, one per core) and its
+    linear fit a + b x rows: a / b is the fixed per-step cost in rows, the constant of ct2.py's work estimate."""
+    from speed import SHARED, build, settings_for
+
+    from summarizer.segment import split_paragraphs
+    from summarizer.translate import load_engine
+
+    path = build(args.model)
+    text = (SHARED / "samples" / "ar-news-ain-al-asad.txt").read_text(encoding="utf-8")
+    sentences = [s for p in split_paragraphs(text) for s in p.sentences]
+    settings = settings_for(path, 50, beam_size=args.beam, ct2_vocabulary_map=args.vmap != "off")
+    engine = load_engine(settings, path)
+    tokens = engine.vocab.encode(sorted(sentences, key=len)[len(sentences) // 2])  # a median sentence
+    options = {"beam_size": args.beam, "max_input_length": 0, "use_vmap": engine.use_vmap}
+
+    def timed(rows: int, steps: int) -> float:
+        start = time.perf_counter()
+        pending = [
+            engine.translator.translate_batch([tokens] * rows, max_decoding_length=steps, asynchronous=True, **options)
+            for _ in range(engine.replicas)
+        ]
+        for future in (future for futures in pending for future in futures):
+            future.result()
+        return time.perf_counter() - start
+
+    timed(2, 5)
+    per_step: dict[int, list[float]] = {rows: [] for rows in (1, 2, 4, 7, 10, 13, 16)}
+    for _ in range(args.rounds):
+        for rows, times in per_step.items():  # the difference of two lengths leaves the encoder and set-up out
+            times.append((timed(rows, 50) - timed(rows, 10)) / 40)
+    xs = list(per_step)
+    ys = [statistics.median(v) for v in per_step.values()]
+    b = statistics.covariance(xs, ys) / statistics.variance(xs)
+    a = statistics.mean(ys) - b * statistics.mean(xs)
+    print(f"{args.model}, beam {args.beam}, vocabulary map {args.vmap}: ms per step by rows per sub-batch")
+    for rows, ms in zip(xs, ys):
+        print(f"- {rows} rows: {1000 * ms:.2f} ms (rounds {', '.join(f'{1000 * v:.2f}' for v in per_step[rows])})")
+    print(f"fit: {1000 * a:.2f} ms + {1000 * b:.3f} ms x rows: fixed per-step cost = {a / b:.1f} rows")
+
+
 def in_child(layout: str, args, vmap: bool = True, env: dict | None = None) -> tuple[dict, str]:
     command = [sys.executable, __file__, "--child", layout, "--tokens", str(args.tokens), "--model", args.model]
     out = subprocess.run(
@@ -120,8 +161,12 @@ def main(argv=None) -> None:
     parser.add_argument("--model", default="opus-mt-ar-en", help="a model of bench/speed.py's ARCHS")
     parser.add_argument("--beam", type=int, default=1)
     parser.add_argument("--vmap", choices=("on", "off", "both"), default="on", help="the target vocabulary map")
+    parser.add_argument("--step-cost", action="store_true", help="measure a decoding step's cost by rows")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.step_cost:
+        step_cost(args)
+        return
     if args.child:
         print(json.dumps(run_one(args.child, args.tokens, args.model, args.beam, args.vmap == "on")))
         return

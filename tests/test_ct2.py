@@ -4,7 +4,7 @@ import pytest
 
 from summarizer.store import converted, default_cache_dir
 from summarizer.translate import TranslationEngine, batching_translator
-from summarizer.translate.ct2 import CTranslate2Engine
+from summarizer.translate.ct2 import CTranslate2Engine, split_by_work
 from summarizer.translate.marian import MarianEngine
 from tinymodels import LONG_SENTENCE, LONG_TRANSLATION, PAIRS
 
@@ -87,3 +87,59 @@ def test_sub_batches_are_balanced_a_multiple_of_the_decoders_and_the_longest_go_
     assert translator.translate(KNOWN) == [t for _, t in PAIRS]
     assert sorted(map(len, lengths)) == [1, 1, 1, 2, 2, 2]
     assert all(min(first) >= max(then) for first, then in zip(lengths, lengths[1:]))
+
+
+def _work(steps, sizes, fixed):
+    starts = [sum(sizes[:k]) for k in range(len(sizes))]
+    return max(steps[start] * (fixed + size) for start, size in zip(starts, sizes))
+
+
+def _splits(n, count, batch_size):
+    if count == 1:
+        yield from ([[n]] if 1 <= n <= batch_size else [])
+        return
+    for first in range(1, min(batch_size, n - count + 1) + 1):
+        for rest in _splits(n - first, count - 1, batch_size):
+            yield [first, *rest]
+
+
+def test_split_by_work_is_the_least_largest_work_of_all_splits():
+    import random
+
+    rng = random.Random(7)
+    for _ in range(200):
+        n = rng.randint(1, 12)
+        count, batch_size, fixed = rng.randint(1, n), rng.randint(1, 6), rng.choice([0.0, 2.5, 8.0])
+        if count * batch_size < n:
+            continue
+        steps = sorted((rng.randint(1, 90) for _ in range(n)), reverse=True)
+        sizes = split_by_work(steps, count, batch_size, fixed)
+        assert len(sizes) == count and sum(sizes) == n and all(1 <= size <= batch_size for size in sizes)
+        assert _work(steps, sizes, fixed) == min(_work(steps, s, fixed) for s in _splits(n, count, batch_size))
+
+
+def test_split_by_work_gives_long_rows_smaller_sub_batches_and_equal_rows_the_count_split():
+    long_and_short = [144, 140, 130, 120, 110, 100, 72, 70, 60, 50, 40, 30, 20]
+    sizes = split_by_work(long_and_short, 2, 16, 4.0)
+    assert sizes[0] < 6  # the count split's 6 longest rows would be the slower decoder's
+    assert _work(long_and_short, sizes, 4.0) < _work(long_and_short, [6, 7], 4.0)
+    assert split_by_work([50] * 13, 2, 16, 4.0) == [6, 7]  # as before: the later, shorter, sub-batch the larger
+
+
+def test_a_lone_text_is_split_by_work_with_the_same_translations(tiny_models, unknown):
+    # Two decoders: the long sentences go in a smaller sub-batch than the short ones, and each sentence
+    # translates as it does alone.
+    translator = CTranslate2Engine(tiny_models["translation"], threads=2, compute_type="float32", beam_size=1)
+    engine, batches = translator.translator, []
+
+    class Recording:
+        def translate_batch(self, batch, **options):
+            batches.append([len(tokens) for tokens in batch])
+            return engine.translate_batch(batch, **options)
+
+    sources = [LONG_SENTENCE, *unknown[:2], *KNOWN]
+    alone = [translator.translate([s])[0] for s in sources]
+    translator.translator = Recording()
+    assert translator.translate(sources) == alone
+    first, second = batches[-2:]
+    assert min(first) >= max(second) and len(first) < len(second)

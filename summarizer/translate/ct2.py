@@ -14,6 +14,39 @@ from .marian import MarianModelBase
 log = logging.getLogger(__name__)
 
 
+# A decoding step's cost is a fixed part (chiefly the output projection's weights, read on every step whatever
+# the rows) plus a part per row; the fixed part, in rows, measured by `bench/subbatch.py --step-cost`.
+STEP_COST_ROWS = 4.0
+
+
+def split_by_work(steps: list[int], count: int, batch_size: int, fixed: float) -> list[int]:
+    """Sizes of count consecutive sub-batches (each 1 to batch_size rows) of rows whose decoding steps are given
+    longest first, such that the largest estimated work is least.
+
+    A sub-batch decodes as many steps as its first (longest) row needs, each step costing fixed + its rows. Of
+    equally good splits the one whose later sub-batches are larger wins.
+    """
+    n = len(steps)
+    if count <= 1:
+        return [n] if n else []
+    inf = float("inf")
+    # best[g][j]: the least largest work of the first j rows in g sub-batches; cut[g][j]: where the last began.
+    best = [[inf] * (n + 1) for _ in range(count + 1)]
+    cut = [[0] * (n + 1) for _ in range(count + 1)]
+    best[0][0] = 0.0
+    for g in range(1, count + 1):
+        for j in range(g, n - (count - g) + 1):
+            for k in range(max(g - 1, j - batch_size), j):
+                work = max(best[g - 1][k], steps[k] * (fixed + j - k))
+                if work < best[g][j]:  # strict: the earliest cut, so later sub-batches are the larger
+                    best[g][j], cut[g][j] = work, k
+    sizes, j = [], n
+    for g in range(count, 0, -1):
+        sizes.append(j - cut[g][j])
+        j = cut[g][j]
+    return sizes[::-1]
+
+
 class CTranslate2Engine(MarianModelBase):
     """MarianMT in CTranslate2, tokenized with sentencepiece exactly as MarianTokenizer does.
 
@@ -71,11 +104,12 @@ class CTranslate2Engine(MarianModelBase):
         # Longest first: the decoders take sub-batches in the order given, so the longest ones start first and
         # the short ones fill in at the end (longest-processing-time-first scheduling).
         order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]), reverse=True)
-        # As few sub-batches of at most batch_size as possible, in a multiple of the decoders, sizes at most one
-        # apart; the larger ones hold the shortest sentences.
+        # As few sub-batches of at most batch_size as possible, in a multiple of the decoders, of equal estimated
+        # work so that the decoders finish together.
         count = min(len(tokens), self.replicas * math.ceil(len(tokens) / (self.replicas * self.batch_size)))
-        size, extra = divmod(len(tokens), count)
-        ends = list(itertools.accumulate(size + (k >= count - extra) for k in range(count)))
+        steps = [self.max_new_tokens(len(tokens[i])) for i in order]
+        sizes = split_by_work(steps, count, self.batch_size, STEP_COST_ROWS / beam_size)
+        ends = list(itertools.accumulate(sizes))
         batches = [order[start:end] for start, end in zip([0] + ends, ends)]
         pending = [
             self.translator.translate_batch(
