@@ -63,6 +63,13 @@ class Settings(BaseSettings):
     ct2_compute_type: Literal[CT2_COMPUTE_TYPES] = Field(  # type: ignore[valid-type]
         "int8", description="CTranslate2 weight type of the conversion"
     )
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto",
+        description="where the translation model runs: cpu, cuda (a GPU), or auto (cuda when the engine sees a GPU)",
+    )
+    ct2_gpu_compute_type: Literal[CT2_COMPUTE_TYPES] = Field(  # type: ignore[valid-type]
+        "int8_float16", description="CTranslate2 weight type on a GPU (instead of ct2_compute_type)"
+    )
     ct2_vocabulary_map: bool = Field(
         True,
         description="CTranslate2 decodes onto the target vocabulary's pieces only (target.spm), not the whole "

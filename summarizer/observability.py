@@ -63,6 +63,13 @@ class PipelineCollector:
         for row in models.status():
             loaded.add_metric([row["role"], row["name"]], 1.0 if row["loaded"] else 0.0)
         yield loaded
+        device = GaugeMetricFamily(
+            "summarizer_model_device", "1 for the device each loaded model runs on", labels=["role", "name", "device"]
+        )
+        for row in models.status():
+            if row["loaded"]:
+                device.add_metric([row["role"], row["name"], row["device"]], 1.0)
+        yield device
         translator = models.translator
         if translator is None:
             return

@@ -50,8 +50,9 @@ def split_by_work(steps: list[int], count: int, batch_size: int, fixed: float) -
 class CTranslate2Engine(MarianModelBase):
     """MarianMT in CTranslate2, tokenized with sentencepiece exactly as MarianTokenizer does.
 
-    compute_type: CTranslate2's quantization (int8, float32...); threads 0: all cores; parallel_batches 0: one
-    sub-batch decoder per thread; cache_dir: where the conversion is kept (the model folder may be read-only);
+    compute_type: CTranslate2's quantization (int8, float32...; int8_float16 on a GPU); threads 0: all cores;
+    parallel_batches 0: one sub-batch decoder per thread (on the CPU; a GPU decodes one batch at a time);
+    cache_dir: where the conversion is kept (the model folder may be read-only);
     vocabulary_map: restrict the output to the target vocabulary's pieces (the conversion's vmap.txt, built
     from target.spm), which shrinks the output projection, the largest single cost of a decoding step.
     """
@@ -74,15 +75,15 @@ class CTranslate2Engine(MarianModelBase):
         super().__init__(path, **options)
         self.compute_type = compute_type
         # Batch-level parallelism: each core decodes its own sub-batch with one thread (bench/subbatch.py and
-        # bench/README.md measure it against one batch on all threads).
+        # bench/README.md measure it against one batch on all threads). A GPU decodes one batch at a time.
         threads = threads or os.cpu_count() or 1
-        self.replicas = max(1, min(parallel_batches or threads, threads))
+        self.replicas = 1 if self.device == "cuda" else max(1, min(parallel_batches or threads, threads))
         model_dir = converted(self.path, self.compute_type, cache_dir)
         # A model without target.spm has no map: it decodes onto the whole vocabulary.
         self.use_vmap = vocabulary_map and (model_dir / "vmap.txt").is_file()
         self.translator = ctranslate2.Translator(
             str(model_dir),
-            device="cpu",
+            device=self.device,
             compute_type=self.compute_type,
             inter_threads=self.replicas,
             intra_threads=max(1, threads // self.replicas),
