@@ -4,8 +4,10 @@ Usage: python bench/speed.py [--rounds 2] [--requests 4] [--skip-big] [--tokens 
 
 Models: random weights with the exact shapes of opus-mt-ar-en (d_model 512, 6+6 layers, 8 heads, FFN 2048,
 ~62k vocabulary, ~76M parameters) and opus-mt-tc-big-ar-en (d_model 1024, 6+6 layers, 16 heads, FFN 4096,
-~240M parameters), saved as real MarianMT folders (SentencePiece vocabularies trained on the EASC articles)
-and cached in ~/.cache/summarizer-bench. The end-of-sentence logit is pushed to -inf so that every engine
+~240M parameters), saved as real MarianMT folders (SentencePiece vocabularies trained on the EASC articles
+and English Tatoeba sentences, target.spm filled up to the real models' 32k pieces so that the target vocabulary
+map is as large as theirs) and cached in ~/.cache/summarizer-bench. ../shared is read from beside the repository
+(BENCH_SHARED=/path/to/shared elsewhere, e.g. in a git worktree). The end-of-sentence logit is pushed to -inf so that every engine
 writes exactly --tokens - 1 tokens per sentence (the bound's last position is the end token): equal output
 lengths across engines by construction, checked and printed. Engines run interleaved, round after round; the
 median of the rounds is reported. The service is measured against the raw engine in interleaved rounds too.

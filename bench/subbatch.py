@@ -40,7 +40,15 @@ sys.path.insert(0, str(ROOT / "bench"))
 DEFAULT_LAYOUTS = ["2:16:1", "2:16:8", "2:32:8", "1:16:1", "1:26:8"]
 
 
-def run_one(layout: str, tokens: int, model: str = "opus-mt-ar-en", beam: int = 1, vmap: bool = True) -> dict:
+def count_split(steps: list[int], count: int, batch_size: int, fixed: float) -> list[int]:
+    """The sub-batch sizes before the split by work: as equal in rows as can be, the later ones the larger."""
+    size, extra = divmod(len(steps), count)
+    return [size + (k >= count - extra) for k in range(count)]
+
+
+def run_one(
+    layout: str, tokens: int, model: str = "opus-mt-ar-en", beam: int = 1, vmap: bool = True, split: str = "work"
+) -> dict:
     """In this process: translate the layout's sentences once to warm up, once timed."""
     from service import memory_mb
     from speed import SHARED, build, settings_for
@@ -54,6 +62,10 @@ def run_one(layout: str, tokens: int, model: str = "opus-mt-ar-en", beam: int = 
     settings = settings_for(
         path, tokens, batch_size=batch_size, ct2_parallel_batches=parallel, beam_size=beam, ct2_vocabulary_map=vmap
     )
+    if split == "count":  # the engine as it split a text before (bench only)
+        from summarizer.translate import ct2
+
+        ct2.split_by_work = count_split
     translator = load_engine(settings, path)
     engine, sizes = translator.translator, []
 
@@ -119,10 +131,10 @@ def step_cost(args) -> None:
     print(f"fit: {1000 * a:.2f} ms + {1000 * b:.3f} ms x rows: fixed per-step cost = {a / b:.1f} rows")
 
 
-def in_child(layout: str, args, vmap: bool = True, env: dict | None = None) -> tuple[dict, str]:
+def in_child(layout: str, args, vmap: bool = True, split: str = "work", env: dict | None = None) -> tuple[dict, str]:
     command = [sys.executable, __file__, "--child", layout, "--tokens", str(args.tokens), "--model", args.model]
     out = subprocess.run(
-        command + ["--beam", str(args.beam), "--vmap", "on" if vmap else "off"],
+        command + ["--beam", str(args.beam), "--vmap", "on" if vmap else "off", "--split", split],
         capture_output=True,
         text=True,
         env=env,
@@ -161,6 +173,9 @@ def main(argv=None) -> None:
     parser.add_argument("--model", default="opus-mt-ar-en", help="a model of bench/speed.py's ARCHS")
     parser.add_argument("--beam", type=int, default=1)
     parser.add_argument("--vmap", choices=("on", "off", "both"), default="on", help="the target vocabulary map")
+    parser.add_argument(
+        "--split", choices=("work", "count", "both"), default="work", help="sub-batches by work (now) or count (before)"
+    )
     parser.add_argument("--step-cost", action="store_true", help="measure a decoding step's cost by rows")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -168,47 +183,53 @@ def main(argv=None) -> None:
         step_cost(args)
         return
     if args.child:
-        print(json.dumps(run_one(args.child, args.tokens, args.model, args.beam, args.vmap == "on")))
+        print(json.dumps(run_one(args.child, args.tokens, args.model, args.beam, args.vmap == "on", args.split)))
         return
     layouts = args.layout or DEFAULT_LAYOUTS
     maps = {"on": [True], "off": [False], "both": [False, True]}[args.vmap]
-    variants = [(layout, vmap) for layout in layouts for vmap in maps]
-    runs: dict[tuple[str, bool], list[dict]] = {variant: [] for variant in variants}
+    splits = {"work": ["work"], "count": ["count"], "both": ["count", "work"]}[args.split]
+    variants = [(layout, vmap, split) for layout in layouts for vmap in maps for split in splits]
+    runs: dict[tuple[str, bool, str], list[dict]] = {variant: [] for variant in variants}
     print(f"{args.model}, beam {args.beam}, tokens {args.tokens}")
     for round_ in range(args.rounds):
-        for layout, vmap in variants:
-            result, _ = in_child(layout, args, vmap)
-            runs[layout, vmap].append(result)
+        for layout, vmap, split in variants:
+            result, _ = in_child(layout, args, vmap, split)
+            runs[layout, vmap, split].append(result)
             print(
-                f"round {round_ + 1} {layout} vmap {'on' if vmap else 'off'}: {result['seconds']:.2f} s, "
-                f"{1000 * result['seconds'] / result['sentences']:.1f} ms / sentence, {result['tokens']} tokens, "
-                f"peak RSS {result['peak_mb']:.0f} MB, sub-batches {result['sizes']}",
+                f"round {round_ + 1} {layout} vmap {'on' if vmap else 'off'} split by {split}: "
+                f"{result['seconds']:.2f} s, {1000 * result['seconds'] / result['sentences']:.1f} ms / sentence, "
+                f"{result['tokens']} tokens, peak RSS {result['peak_mb']:.0f} MB, sub-batches {result['sizes']}",
                 flush=True,
             )
     print(
-        "\n| parallel : batch size : articles | vocabulary map | sub-batches | s (median) | ms / sentence | "
+        "\n| parallel : batch size : articles | vocabulary map | split by | sub-batches | s (median) | ms / sentence | "
         "tokens / s | peak RSS (median) |"
     )
-    print("|---|---|---|---|---|---|---|")
-    for (layout, vmap), results in runs.items():
+    print("|---|---|---|---|---|---|---|---|")
+    for (layout, vmap, split), results in runs.items():
         seconds = statistics.median(r["seconds"] for r in results)
         ms = 1000 * seconds / results[0]["sentences"]
         rate = statistics.median(r["tokens"] / r["seconds"] for r in results)
         sizes = "+".join(map(str, results[0]["sizes"]))
         print(
-            f"| {layout} | {'on' if vmap else 'off'} | {sizes} | {seconds:.2f} | {ms:.1f} | {rate:.0f} | "
+            f"| {layout} | {'on' if vmap else 'off'} | {split} | {sizes} | {seconds:.2f} | {ms:.1f} | {rate:.0f} | "
             f"{statistics.median(r['peak_mb'] for r in results):.0f} MB |"
         )
-    if args.vmap == "both":
+    pairs = [("vocabulary map on / off", (True, split), (False, split)) for split in splits if len(maps) == 2]
+    pairs += [("split by work / by count", (vmap, "work"), (vmap, "count")) for vmap in maps if len(splits) == 2]
+    if len(maps) == len(splits) == 2:
+        pairs.append(("now / before", (True, "work"), (False, "count")))
+    for label, after, before in pairs:
         for layout in layouts:
-            ratios = [on["seconds"] / off["seconds"] for on, off in zip(runs[layout, True], runs[layout, False])]
+            ratios = [a["seconds"] / b["seconds"] for a, b in zip(runs[(layout, *after)], runs[(layout, *before)])]
             print(
-                f"- {layout}: time with the map / without, round by round: "
-                f"{', '.join(f'{r:.2f}x' for r in ratios)} (median {statistics.median(ratios):.2f}x)"
+                f"- {layout}, {label} (map {'on' if after[0] else 'off'}, split by {after[1]} against map "
+                f"{'on' if before[0] else 'off'}, split by {before[1]}): time ratio round by round "
+                f"{', '.join(f'{r:.2f}x' for r in ratios)}; median {statistics.median(ratios):.2f}x"
             )
     if args.gemm:
         for layout in ("2:16:1", "2:16:8"):
-            result, verbose = in_child(layout, args, maps[-1], dict(os.environ, ONEDNN_VERBOSE="1"))
+            result, verbose = in_child(layout, args, maps[-1], splits[-1], dict(os.environ, ONEDNN_VERBOSE="1"))
             rows = gemm_table(verbose)
             total = sum(ms for _, _, ms in rows)
             print(f"\noneDNN GEMM time, {layout} (warm-up and timed run; verbose logging slows the run itself)")
