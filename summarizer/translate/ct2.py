@@ -16,7 +16,7 @@ log = logging.getLogger(__name__)
 
 # A decoding step's cost is a fixed part (chiefly the output projection's weights, read on every step whatever
 # the rows) plus a part per row; the fixed part, in rows, measured by `bench/subbatch.py --step-cost`.
-STEP_COST_ROWS = 4.0
+STEP_COST_ROWS = 12.0
 
 
 def split_by_work(steps: list[int], count: int, batch_size: int, fixed: float) -> list[int]:
