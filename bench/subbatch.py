@@ -131,6 +131,63 @@ def step_cost(args) -> None:
     print(f"fit: {1000 * a:.2f} ms + {1000 * b:.3f} ms x rows: fixed per-step cost = {a / b:.1f} rows")
 
 
+def same_process(args, layouts: list[str], maps: list[bool], splits: list[str]) -> None:
+    """Every variant loaded in this one process and timed in quick alternation, the order rotating each round:
+    on a shared, noisy machine the paired ratios drift less than across fresh processes (no peak RSS here)."""
+    from speed import SHARED, build, settings_for
+
+    from summarizer.segment import split_paragraphs
+    from summarizer.translate import ct2, load_engine
+
+    path = build(args.model)
+    text = (SHARED / "samples" / "ar-news-ain-al-asad.txt").read_text(encoding="utf-8")
+    article = [s for p in split_paragraphs(text) for s in p.sentences]
+    splitters = {"work": ct2.split_by_work, "count": count_split}
+    variants = {}
+    for layout in layouts:
+        parallel, batch_size, articles = map(int, layout.split(":"))
+        for vmap in maps:
+            changes = {"batch_size": batch_size, "ct2_parallel_batches": parallel, "ct2_vocabulary_map": vmap}
+            engine = load_engine(settings_for(path, args.tokens, beam_size=args.beam, **changes), path)
+            for split in splits:
+                variants[layout, vmap, split] = (engine, article * articles)
+    times: dict[tuple, list[float]] = {key: [] for key in variants}
+    keys = list(variants)
+    for round_ in range(args.rounds + 1):  # round 0 warms every engine up
+        for key in keys[round_ % len(keys) :] + keys[: round_ % len(keys)]:
+            engine, sentences = variants[key]
+            ct2.split_by_work = splitters[key[2]]
+            start = time.perf_counter()
+            engine.translate(sentences)
+            if round_:
+                times[key].append(time.perf_counter() - start)
+    print(f"{args.model}, beam {args.beam}, tokens {args.tokens}, {args.rounds} rounds in one process")
+    print("\n| parallel : batch size : articles | vocabulary map | split by | s (median) | s (min to max) |")
+    print("|---|---|---|---|---|")
+    for (layout, vmap, split), values in times.items():
+        print(
+            f"| {layout} | {'on' if vmap else 'off'} | {split} | {statistics.median(values):.2f} | "
+            f"{min(values):.2f} to {max(values):.2f} |"
+        )
+    print_ratios(times, layouts, maps, splits)
+
+
+def print_ratios(times: dict[tuple, list[float]], layouts: list[str], maps: list[bool], splits: list[str]) -> None:
+    """Paired time ratios, round by round, for each dimension measured both ways."""
+    pairs = [("vocabulary map on / off", (True, split), (False, split)) for split in splits if len(maps) == 2]
+    pairs += [("split by work / by count", (vmap, "work"), (vmap, "count")) for vmap in maps if len(splits) == 2]
+    if len(maps) == len(splits) == 2:
+        pairs.append(("now / before", (True, "work"), (False, "count")))
+    for label, after, before in pairs:
+        for layout in layouts:
+            ratios = [a / b for a, b in zip(times[(layout, *after)], times[(layout, *before)])]
+            print(
+                f"- {layout}, {label} (map {'on' if after[0] else 'off'}, split by {after[1]} against map "
+                f"{'on' if before[0] else 'off'}, split by {before[1]}): time ratio round by round "
+                f"{', '.join(f'{r:.2f}x' for r in ratios)}; median {statistics.median(ratios):.2f}x"
+            )
+
+
 def in_child(layout: str, args, vmap: bool = True, split: str = "work", env: dict | None = None) -> tuple[dict, str]:
     command = [sys.executable, __file__, "--child", layout, "--tokens", str(args.tokens), "--model", args.model]
     out = subprocess.run(
@@ -176,6 +233,7 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--split", choices=("work", "count", "both"), default="work", help="sub-batches by work (now) or count (before)"
     )
+    parser.add_argument("--same-process", action="store_true", help="time every variant in one process")
     parser.add_argument("--step-cost", action="store_true", help="measure a decoding step's cost by rows")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
@@ -188,6 +246,9 @@ def main(argv=None) -> None:
     layouts = args.layout or DEFAULT_LAYOUTS
     maps = {"on": [True], "off": [False], "both": [False, True]}[args.vmap]
     splits = {"work": ["work"], "count": ["count"], "both": ["count", "work"]}[args.split]
+    if args.same_process:
+        same_process(args, layouts, maps, splits)
+        return
     variants = [(layout, vmap, split) for layout in layouts for vmap in maps for split in splits]
     runs: dict[tuple[str, bool, str], list[dict]] = {variant: [] for variant in variants}
     print(f"{args.model}, beam {args.beam}, tokens {args.tokens}")
@@ -215,18 +276,7 @@ def main(argv=None) -> None:
             f"| {layout} | {'on' if vmap else 'off'} | {split} | {sizes} | {seconds:.2f} | {ms:.1f} | {rate:.0f} | "
             f"{statistics.median(r['peak_mb'] for r in results):.0f} MB |"
         )
-    pairs = [("vocabulary map on / off", (True, split), (False, split)) for split in splits if len(maps) == 2]
-    pairs += [("split by work / by count", (vmap, "work"), (vmap, "count")) for vmap in maps if len(splits) == 2]
-    if len(maps) == len(splits) == 2:
-        pairs.append(("now / before", (True, "work"), (False, "count")))
-    for label, after, before in pairs:
-        for layout in layouts:
-            ratios = [a["seconds"] / b["seconds"] for a, b in zip(runs[(layout, *after)], runs[(layout, *before)])]
-            print(
-                f"- {layout}, {label} (map {'on' if after[0] else 'off'}, split by {after[1]} against map "
-                f"{'on' if before[0] else 'off'}, split by {before[1]}): time ratio round by round "
-                f"{', '.join(f'{r:.2f}x' for r in ratios)}; median {statistics.median(ratios):.2f}x"
-            )
+    print_ratios({key: [r["seconds"] for r in results] for key, results in runs.items()}, layouts, maps, splits)
     if args.gemm:
         for layout in ("2:16:1", "2:16:8"):
             result, verbose = in_child(layout, args, maps[-1], splits[-1], dict(os.environ, ONEDNN_VERBOSE="1"))
