@@ -72,8 +72,8 @@ class Settings(BaseSettings):
     )
     ct2_vocabulary_map: bool = Field(
         True,
-        description="CTranslate2 decodes onto the target vocabulary's pieces only (target.spm), not the whole "
-        "shared vocabulary: same outputs, a smaller output projection",
+        description="CTranslate2 scores only target.spm's pieces and the special tokens, not the whole shared "
+        "vocabulary: a smaller output projection; a correct English output never holds another piece",
     )
     ct2_parallel_batches: int = Field(
         0, ge=0, le=64, description="CTranslate2 sub-batches decoded in parallel (0: one per core)"
