@@ -89,7 +89,7 @@ class Models:
         ]
 
     def status(self) -> list[dict]:
-        """Each configured model: name, revision, whether present and loaded, its engine and any load error."""
+        """Each configured model: name, revision, whether present and loaded, its engine and device, any load error."""
         rows = []
         for role, name, model in (
             ("translation", self.settings.translation_model, self.translator),

@@ -60,13 +60,14 @@ class PipelineCollector:
         """The metric families, read now."""
         models = self.pipeline.models
         loaded = GaugeMetricFamily("summarizer_model_loaded", "1 when the model is loaded", labels=["role", "name"])
-        for row in models.status():
+        rows = models.status()
+        for row in rows:
             loaded.add_metric([row["role"], row["name"]], 1.0 if row["loaded"] else 0.0)
         yield loaded
         device = GaugeMetricFamily(
             "summarizer_model_device", "1 for the device each loaded model runs on", labels=["role", "name", "device"]
         )
-        for row in models.status():
+        for row in rows:
             if row["loaded"]:
                 device.add_metric([row["role"], row["name"], row["device"]], 1.0)
         yield device
