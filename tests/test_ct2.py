@@ -1,5 +1,7 @@
 """The CTranslate2 engine against the transformers reference, on the tiny model."""
 
+import math
+
 import pytest
 
 from summarizer.store import converted, default_cache_dir
@@ -124,6 +126,12 @@ def test_split_by_work_gives_long_rows_smaller_sub_batches_and_equal_rows_the_co
     assert sizes[0] < 6  # the count split's 6 longest rows would be the slower decoder's
     assert _work(long_and_short, sizes, 4.0) < _work(long_and_short, [6, 7], 4.0)
     assert split_by_work([50] * 13, 2, 16, 4.0) == [6, 7]  # as before: the later, shorter, sub-batch the larger
+
+
+def test_a_very_large_input_is_split_by_rows():
+    steps = sorted(range(10, 3010), reverse=True)  # 3,000 rows: beyond the exact split's budget
+    sizes = split_by_work(steps, 2 * math.ceil(3000 / 32), 16, 12.0)
+    assert sum(sizes) == 3000 and max(sizes) - min(sizes) <= 1 and sizes == sorted(sizes)
 
 
 def test_a_lone_text_is_split_by_work_with_the_same_translations(tiny_models, unknown):

@@ -17,6 +17,9 @@ log = logging.getLogger(__name__)
 # A decoding step's cost is a fixed part (chiefly the output projection's weights, read on every step whatever
 # the rows) plus a part per row; the fixed part, in rows, measured by `bench/subbatch.py --step-cost`.
 STEP_COST_ROWS = 12.0
+# The exact split costs count x rows x batch_size steps of Python (a queue round of 128 rows: ~10 ms); beyond
+# this, rows are split as equally as can be instead.
+MAX_SPLIT_STEPS = 50_000
 
 
 def split_by_work(steps: list[int], count: int, batch_size: int, fixed: float) -> list[int]:
@@ -24,11 +27,15 @@ def split_by_work(steps: list[int], count: int, batch_size: int, fixed: float) -
     longest first, such that the largest estimated work is least.
 
     A sub-batch decodes as many steps as its first (longest) row needs, each step costing fixed + its rows. Of
-    equally good splits the one whose later sub-batches are larger wins.
+    equally good splits the one whose later sub-batches are larger wins. Very large inputs (MAX_SPLIT_STEPS) are
+    split into sub-batches as equal in rows as can be, the later ones the larger.
     """
     n = len(steps)
     if count <= 1:
         return [n] if n else []
+    if count * n * batch_size > MAX_SPLIT_STEPS:
+        size, extra = divmod(n, count)
+        return [size + (k >= count - extra) for k in range(count)]
     inf = float("inf")
     # best[g][j]: the least largest work of the first j rows in g sub-batches; cut[g][j]: where the last began.
     best = [[inf] * (n + 1) for _ in range(count + 1)]
