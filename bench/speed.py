@@ -4,8 +4,10 @@ Usage: python bench/speed.py [--rounds 2] [--requests 4] [--skip-big] [--tokens 
 
 Models: random weights with the exact shapes of opus-mt-ar-en (d_model 512, 6+6 layers, 8 heads, FFN 2048,
 ~62k vocabulary, ~76M parameters) and opus-mt-tc-big-ar-en (d_model 1024, 6+6 layers, 16 heads, FFN 4096,
-~240M parameters), saved as real MarianMT folders (SentencePiece vocabularies trained on the EASC articles)
-and cached in ~/.cache/summarizer-bench. The end-of-sentence logit is pushed to -inf so that every engine
+~240M parameters), saved as real MarianMT folders (SentencePiece vocabularies trained on the EASC articles
+and English Tatoeba sentences, target.spm filled up to the real models' 32k pieces so that the target vocabulary
+map is as large as theirs) and cached in ~/.cache/summarizer-bench. ../shared is read from beside the repository
+(BENCH_SHARED=/path/to/shared elsewhere, e.g. in a git worktree). The end-of-sentence logit is pushed to -inf so that every engine
 writes exactly --tokens - 1 tokens per sentence (the bound's last position is the end token): equal output
 lengths across engines by construction, checked and printed. Engines run interleaved, round after round; the
 median of the rounds is reported. The service is measured against the raw engine in interleaved rounds too.
@@ -29,7 +31,7 @@ from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[1]
-SHARED = ROOT.parent / "shared"
+SHARED = Path(os.environ.get("BENCH_SHARED", ROOT.parent / "shared"))  # ../shared beside the repository
 sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "tests"))  # tinymodels: the opus-mt folder layout shared with the tests
 
@@ -37,9 +39,17 @@ import service  # bench/service.py
 from summarizer.config import Settings
 from summarizer.segment import split_paragraphs
 
+# vocab: the joint vocabulary (vocab.json); target: target.spm's pieces, the vocabulary map's size.
 ARCHS = {
-    "opus-mt-ar-en": {"d_model": 512, "layers": 6, "heads": 8, "ffn": 2048, "vocab": 62_000},
-    "opus-mt-tc-big-ar-en": {"d_model": 1024, "layers": 6, "heads": 16, "ffn": 4096, "vocab": 61_000},
+    "opus-mt-ar-en": {"d_model": 512, "layers": 6, "heads": 8, "ffn": 2048, "vocab": 62_000, "target": 32_000},
+    "opus-mt-tc-big-ar-en": {
+        "d_model": 1024,
+        "layers": 6,
+        "heads": 16,
+        "ffn": 4096,
+        "vocab": 61_000,
+        "target": 32_000,
+    },
 }
 CACHE = Path(os.environ.get("SUMMARIZER_BENCH_CACHE", Path.home() / ".cache" / "summarizer-bench"))
 THREADS = os.cpu_count() or 2
@@ -47,7 +57,7 @@ THREADS = os.cpu_count() or 2
 
 def build(name: str) -> Path:
     """A random-weight MarianMT folder with the named architecture (built once, cached)."""
-    folder = CACHE / name
+    folder = CACHE / f"{name}-target{ARCHS[name]['target'] // 1000}k"
     if (folder / "config.json").exists():
         return folder
     import sentencepiece as spm
@@ -65,19 +75,13 @@ def build(name: str) -> Path:
     ]
     english = (SHARED / "eval/langid-dev/en.txt").read_text(encoding="utf-8").splitlines()
     for file, lines in (("source.spm", arabic), ("target.spm", english)):
-        model = io.BytesIO()
-        spm.SentencePieceTrainer.train(
-            sentence_iterator=iter(lines),
-            model_writer=model,
-            vocab_size=8000,
-            hard_vocab_limit=False,
-            bos_id=-1,
-            eos_id=-1,
-            unk_id=0,
-            minloglevel=2,
-            character_coverage=1.0,
-        )
-        (folder / file).write_bytes(model.getvalue())
+        (folder / file).write_bytes(train_spm(lines, 8000))
+    # The real target.spm has ~32k English pieces; 1,000 English sentences train far fewer, so the rest are
+    # pieces no text contains (user-defined symbols): the vocabulary map then has the real models' size.
+    trained = spm.SentencePieceProcessor(model_file=str(folder / "target.spm")).get_piece_size()
+    if trained < arch["target"]:
+        extra = [f"\u2581target{i}" for i in range(arch["target"] - trained)]
+        (folder / "target.spm").write_bytes(train_spm(english, arch["target"], extra))
     (folder / "tokenizer_config.json").write_text(
         json.dumps({"model_max_length": 512, "separate_vocabs": False, "tokenizer_class": "MarianTokenizer"})
     )
@@ -89,6 +93,26 @@ def build(name: str) -> Path:
     model.save_pretrained(folder)
     print(f"built {name}: {sum(p.numel() for p in model.parameters()) / 1e6:.1f}M parameters", flush=True)
     return folder
+
+
+def train_spm(lines: list[str], size: int, extra: list[str] | None = None) -> bytes:
+    """A unigram SentencePiece model of up to size pieces (fewer if lines are too few), extra included."""
+    import sentencepiece as spm
+
+    model = io.BytesIO()
+    spm.SentencePieceTrainer.train(
+        sentence_iterator=iter(lines),
+        model_writer=model,
+        vocab_size=size,
+        hard_vocab_limit=False,
+        bos_id=-1,
+        eos_id=-1,
+        unk_id=0,
+        minloglevel=2,
+        character_coverage=1.0,
+        user_defined_symbols=extra or [],
+    )
+    return model.getvalue()
 
 
 def bound(tokens: int) -> tuple[float, int]:

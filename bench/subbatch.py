@@ -1,6 +1,7 @@
 """Why eight articles are not 8x one: CTranslate2 cost per sentence by sub-batch size and thread layout.
 
-Usage: python bench/subbatch.py [--rounds 2] [--layout 2:16:1 ...] [--gemm]
+Usage: python bench/subbatch.py [--rounds 2] [--layout 2:16:1 ...] [--gemm] [--model NAME] [--beam 1]
+       [--vmap on|off|both] [--tokens 50]
 
 A layout is parallel batches : batch size : articles, the service's own settings (SUMMARIZER_CT2_PARALLEL_BATCHES,
 SUMMARIZER_BATCH_SIZE) on 2 threads: 2:16:1 is the default for one article (its 13 sentences in sub-batches of 7
@@ -8,7 +9,11 @@ and 6, one per core), 2:16:8 for eight at once (8 sub-batches of 13), 1:26:8 one
 The sample article (repeated) goes through summarizer/translate/ct2.py's CTranslate2Engine.translate
 (its real sub-batching; the sizes it made are printed), in a fresh process for each measurement (so its peak RSS
 is its own), layouts interleaved round after round; the median over rounds is printed. The model is
-bench/speed.py's random-weight opus-mt-ar-en (int8, greedy, 49 tokens per sentence).
+bench/speed.py's random-weight opus-mt-ar-en (int8, greedy, 49 tokens per sentence; --model, --beam and
+--tokens change them).
+
+--vmap both measures every layout with and without the target vocabulary map (SUMMARIZER_CT2_VOCABULARY_MAP),
+interleaved, and prints their ratio round by round (default: on, the service's default).
 
 --gemm also runs one article (2:16:1) and eight (2:16:8) once with ONEDNN_VERBOSE and sums oneDNN's own time per
 GEMM shape: the output projection onto the ~62k vocabulary is the largest, and its cost per call is a fixed part
@@ -35,7 +40,15 @@ sys.path.insert(0, str(ROOT / "bench"))
 DEFAULT_LAYOUTS = ["2:16:1", "2:16:8", "2:32:8", "1:16:1", "1:26:8"]
 
 
-def run_one(layout: str, tokens: int) -> dict:
+def count_split(steps: list[int], count: int, batch_size: int, fixed: float) -> list[int]:
+    """The sub-batch sizes before the split by work: as equal in rows as can be, the later ones the larger."""
+    size, extra = divmod(len(steps), count)
+    return [size + (k >= count - extra) for k in range(count)]
+
+
+def run_one(
+    layout: str, tokens: int, model: str = "opus-mt-ar-en", beam: int = 1, vmap: bool = True, split: str = "work"
+) -> dict:
     """In this process: translate the layout's sentences once to warm up, once timed."""
     from service import memory_mb
     from speed import SHARED, build, settings_for
@@ -43,10 +56,16 @@ def run_one(layout: str, tokens: int) -> dict:
     from summarizer.translate import load_engine
 
     parallel, batch_size, articles = map(int, layout.split(":"))
-    path = build("opus-mt-ar-en")
+    path = build(model)
     text = (SHARED / "samples" / "ar-news-ain-al-asad.txt").read_text(encoding="utf-8")
     sentences = [s for p in split_paragraphs(text) for s in p.sentences] * articles
-    settings = settings_for(path, tokens, batch_size=batch_size, ct2_parallel_batches=parallel)
+    settings = settings_for(
+        path, tokens, batch_size=batch_size, ct2_parallel_batches=parallel, beam_size=beam, ct2_vocabulary_map=vmap
+    )
+    if split == "count":  # the engine as it split a text before (bench only)
+        from summarizer.translate import ct2
+
+        ct2.split_by_work = count_split
     translator = load_engine(settings, path)
     engine, sizes = translator.translator, []
 
@@ -71,9 +90,106 @@ def run_one(layout: str, tokens: int) -> dict:
     }
 
 
-def in_child(layout: str, tokens: int, env: dict | None = None) -> tuple[dict, str]:
+def step_cost(args) -> None:
+    """Print one decoding step's cost by rows per sub-batch (two sub-batches at once, one per core) and its
+    linear fit a + b x rows: a / b is the fixed per-step cost in rows, the constant of ct2.py's work estimate."""
+    from speed import SHARED, build, settings_for
+    from summarizer.segment import split_paragraphs
+    from summarizer.translate import load_engine
+
+    path = build(args.model)
+    text = (SHARED / "samples" / "ar-news-ain-al-asad.txt").read_text(encoding="utf-8")
+    sentences = [s for p in split_paragraphs(text) for s in p.sentences]
+    settings = settings_for(path, 50, beam_size=args.beam, ct2_vocabulary_map=args.vmap != "off")
+    engine = load_engine(settings, path)
+    tokens = engine.vocab.encode(sorted(sentences, key=len)[len(sentences) // 2])  # a median sentence
+    options = {"beam_size": args.beam, "max_input_length": 0, "use_vmap": engine.use_vmap}
+
+    def timed(rows: int, steps: int) -> float:
+        start = time.perf_counter()
+        pending = [
+            engine.translator.translate_batch([tokens] * rows, max_decoding_length=steps, asynchronous=True, **options)
+            for _ in range(engine.replicas)
+        ]
+        for future in (future for futures in pending for future in futures):
+            future.result()
+        return time.perf_counter() - start
+
+    timed(2, 5)
+    per_step: dict[int, list[float]] = {rows: [] for rows in (1, 2, 4, 7, 10, 13, 16)}
+    for _ in range(args.rounds):
+        for rows, times in per_step.items():  # the difference of two lengths leaves the encoder and set-up out
+            times.append((timed(rows, 50) - timed(rows, 10)) / 40)
+    xs = list(per_step)
+    ys = [statistics.median(v) for v in per_step.values()]
+    b = statistics.covariance(xs, ys) / statistics.variance(xs)
+    a = statistics.mean(ys) - b * statistics.mean(xs)
+    print(f"{args.model}, beam {args.beam}, vocabulary map {args.vmap}: ms per step by rows per sub-batch")
+    for rows, ms in zip(xs, ys):
+        print(f"- {rows} rows: {1000 * ms:.2f} ms (rounds {', '.join(f'{1000 * v:.2f}' for v in per_step[rows])})")
+    print(f"fit: {1000 * a:.2f} ms + {1000 * b:.3f} ms x rows: fixed per-step cost = {a / b:.1f} rows")
+
+
+def same_process(args, layouts: list[str], maps: list[bool], splits: list[str]) -> None:
+    """Every variant loaded in this one process and timed in quick alternation, the order rotating each round:
+    on a shared, noisy machine the paired ratios drift less than across fresh processes (no peak RSS here)."""
+    from speed import SHARED, build, settings_for
+    from summarizer.segment import split_paragraphs
+    from summarizer.translate import ct2, load_engine
+
+    path = build(args.model)
+    text = (SHARED / "samples" / "ar-news-ain-al-asad.txt").read_text(encoding="utf-8")
+    article = [s for p in split_paragraphs(text) for s in p.sentences]
+    splitters = {"work": ct2.split_by_work, "count": count_split}
+    variants = {}
+    for layout in layouts:
+        parallel, batch_size, articles = map(int, layout.split(":"))
+        for vmap in maps:
+            changes = {"batch_size": batch_size, "ct2_parallel_batches": parallel, "ct2_vocabulary_map": vmap}
+            engine = load_engine(settings_for(path, args.tokens, beam_size=args.beam, **changes), path)
+            for split in splits:
+                variants[layout, vmap, split] = (engine, article * articles)
+    times: dict[tuple, list[float]] = {key: [] for key in variants}
+    keys = list(variants)
+    for round_ in range(args.rounds + 1):  # round 0 warms every engine up
+        for key in keys[round_ % len(keys) :] + keys[: round_ % len(keys)]:
+            engine, sentences = variants[key]
+            ct2.split_by_work = splitters[key[2]]
+            start = time.perf_counter()
+            engine.translate(sentences)
+            if round_:
+                times[key].append(time.perf_counter() - start)
+    print(f"{args.model}, beam {args.beam}, tokens {args.tokens}, {args.rounds} rounds in one process")
+    print("\n| parallel : batch size : articles | vocabulary map | split by | s (median) | s (min to max) |")
+    print("|---|---|---|---|---|")
+    for (layout, vmap, split), values in times.items():
+        print(
+            f"| {layout} | {'on' if vmap else 'off'} | {split} | {statistics.median(values):.2f} | "
+            f"{min(values):.2f} to {max(values):.2f} |"
+        )
+    print_ratios(times, layouts, maps, splits)
+
+
+def print_ratios(times: dict[tuple, list[float]], layouts: list[str], maps: list[bool], splits: list[str]) -> None:
+    """Paired time ratios, round by round, for each dimension measured both ways."""
+    pairs = [("vocabulary map on / off", (True, split), (False, split)) for split in splits if len(maps) == 2]
+    pairs += [("split by work / by count", (vmap, "work"), (vmap, "count")) for vmap in maps if len(splits) == 2]
+    if len(maps) == len(splits) == 2:
+        pairs.append(("now / before", (True, "work"), (False, "count")))
+    for label, after, before in pairs:
+        for layout in layouts:
+            ratios = [a / b for a, b in zip(times[(layout, *after)], times[(layout, *before)])]
+            print(
+                f"- {layout}, {label} (map {'on' if after[0] else 'off'}, split by {after[1]} against map "
+                f"{'on' if before[0] else 'off'}, split by {before[1]}): time ratio round by round "
+                f"{', '.join(f'{r:.2f}x' for r in ratios)}; median {statistics.median(ratios):.2f}x"
+            )
+
+
+def in_child(layout: str, args, vmap: bool = True, split: str = "work", env: dict | None = None) -> tuple[dict, str]:
+    command = [sys.executable, __file__, "--child", layout, "--tokens", str(args.tokens), "--model", args.model]
     out = subprocess.run(
-        [sys.executable, __file__, "--child", layout, "--tokens", str(tokens)],
+        command + ["--beam", str(args.beam), "--vmap", "on" if vmap else "off", "--split", split],
         capture_output=True,
         text=True,
         env=env,
@@ -109,32 +225,59 @@ def main(argv=None) -> None:
         help=f"parallel batches : batch size : articles (default {' '.join(DEFAULT_LAYOUTS)})",
     )
     parser.add_argument("--gemm", action="store_true", help="also break oneDNN's GEMM time down by shape")
+    parser.add_argument("--model", default="opus-mt-ar-en", help="a model of bench/speed.py's ARCHS")
+    parser.add_argument("--beam", type=int, default=1)
+    parser.add_argument("--vmap", choices=("on", "off", "both"), default="on", help="the target vocabulary map")
+    parser.add_argument(
+        "--split", choices=("work", "count", "both"), default="work", help="sub-batches by work (now) or count (before)"
+    )
+    parser.add_argument("--same-process", action="store_true", help="time every variant in one process")
+    parser.add_argument("--step-cost", action="store_true", help="measure a decoding step's cost by rows")
     parser.add_argument("--child", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
+    if args.step_cost:
+        step_cost(args)
+        return
     if args.child:
-        print(json.dumps(run_one(args.child, args.tokens)))
+        print(json.dumps(run_one(args.child, args.tokens, args.model, args.beam, args.vmap == "on", args.split)))
         return
     layouts = args.layout or DEFAULT_LAYOUTS
-    runs: dict[str, list[dict]] = {layout: [] for layout in layouts}
+    maps = {"on": [True], "off": [False], "both": [False, True]}[args.vmap]
+    splits = {"work": ["work"], "count": ["count"], "both": ["count", "work"]}[args.split]
+    if args.same_process:
+        same_process(args, layouts, maps, splits)
+        return
+    variants = [(layout, vmap, split) for layout in layouts for vmap in maps for split in splits]
+    runs: dict[tuple[str, bool, str], list[dict]] = {variant: [] for variant in variants}
+    print(f"{args.model}, beam {args.beam}, tokens {args.tokens}")
     for round_ in range(args.rounds):
-        for layout in layouts:
-            result, _ = in_child(layout, args.tokens)
-            runs[layout].append(result)
+        for layout, vmap, split in variants:
+            result, _ = in_child(layout, args, vmap, split)
+            runs[layout, vmap, split].append(result)
             print(
-                f"round {round_ + 1} {layout}: {1000 * result['seconds'] / result['sentences']:.1f} ms / sentence, "
-                f"peak RSS {result['peak_mb']:.0f} MB, sub-batches {result['sizes']}",
+                f"round {round_ + 1} {layout} vmap {'on' if vmap else 'off'} split by {split}: "
+                f"{result['seconds']:.2f} s, {1000 * result['seconds'] / result['sentences']:.1f} ms / sentence, "
+                f"{result['tokens']} tokens, peak RSS {result['peak_mb']:.0f} MB, sub-batches {result['sizes']}",
                 flush=True,
             )
-    print("\n| parallel : batch size : articles | sub-batches | ms / sentence (median) | tokens / s | peak RSS |")
-    print("|---|---|---|---|---|")
-    for layout, results in runs.items():
-        ms = statistics.median(1000 * r["seconds"] / r["sentences"] for r in results)
+    print(
+        "\n| parallel : batch size : articles | vocabulary map | split by | sub-batches | s (median) | ms / sentence | "
+        "tokens / s | peak RSS (median) |"
+    )
+    print("|---|---|---|---|---|---|---|---|")
+    for (layout, vmap, split), results in runs.items():
+        seconds = statistics.median(r["seconds"] for r in results)
+        ms = 1000 * seconds / results[0]["sentences"]
         rate = statistics.median(r["tokens"] / r["seconds"] for r in results)
         sizes = "+".join(map(str, results[0]["sizes"]))
-        print(f"| {layout} | {sizes} | {ms:.1f} | {rate:.0f} | {max(r['peak_mb'] for r in results):.0f} MB |")
+        print(
+            f"| {layout} | {'on' if vmap else 'off'} | {split} | {sizes} | {seconds:.2f} | {ms:.1f} | {rate:.0f} | "
+            f"{statistics.median(r['peak_mb'] for r in results):.0f} MB |"
+        )
+    print_ratios({key: [r["seconds"] for r in results] for key, results in runs.items()}, layouts, maps, splits)
     if args.gemm:
         for layout in ("2:16:1", "2:16:8"):
-            result, verbose = in_child(layout, args.tokens, dict(os.environ, ONEDNN_VERBOSE="1"))
+            result, verbose = in_child(layout, args, maps[-1], splits[-1], dict(os.environ, ONEDNN_VERBOSE="1"))
             rows = gemm_table(verbose)
             total = sum(ms for _, _, ms in rows)
             print(f"\noneDNN GEMM time, {layout} (warm-up and timed run; verbose logging slows the run itself)")

@@ -63,6 +63,18 @@ class Settings(BaseSettings):
     ct2_compute_type: Literal[CT2_COMPUTE_TYPES] = Field(  # type: ignore[valid-type]
         "int8", description="CTranslate2 weight type of the conversion"
     )
+    device: Literal["auto", "cpu", "cuda"] = Field(
+        "auto",
+        description="where the translation model runs: cpu, cuda (a GPU), or auto (cuda when the engine sees a GPU)",
+    )
+    ct2_gpu_compute_type: Literal[CT2_COMPUTE_TYPES] = Field(  # type: ignore[valid-type]
+        "int8_float16", description="CTranslate2 weight type on a GPU (instead of ct2_compute_type)"
+    )
+    ct2_vocabulary_map: bool = Field(
+        True,
+        description="CTranslate2 scores only target.spm's pieces and the special tokens, not the whole shared "
+        "vocabulary: a smaller output projection; a correct English output never holds another piece",
+    )
     ct2_parallel_batches: int = Field(
         0, ge=0, le=64, description="CTranslate2 sub-batches decoded in parallel (0: one per core)"
     )

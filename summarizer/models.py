@@ -89,7 +89,7 @@ class Models:
         ]
 
     def status(self) -> list[dict]:
-        """Each configured model: name, revision, whether present and loaded, its engine and any load error."""
+        """Each configured model: name, revision, whether present and loaded, its engine and device, any load error."""
         rows = []
         for role, name, model in (
             ("translation", self.settings.translation_model, self.translator),
@@ -106,6 +106,8 @@ class Models:
                     "present": self.store.is_present(name),
                     "loaded": model is not None,
                     "engine": model.describe()["engine"] if model is not None else None,
+                    # where the model runs: the translation engine's device (the summarizer runs on the CPU)
+                    "device": _device(model) if model is not None else None,
                     "error": error.message if error else None,
                 }
             )
@@ -118,6 +120,11 @@ class Models:
         """Stop the translator's queue worker (requests still queued fail with QueueClosed)."""
         if self.translator is not None:
             self.translator.close()
+
+
+def _device(model) -> str:
+    engine = getattr(model, "engine", None)  # the translator's engine; the abstractive summarizer has none
+    return getattr(engine, "device", None) or "cpu"
 
 
 def without_paths(text: str) -> str:

@@ -84,6 +84,13 @@ class PipelineMetrics:
             registry=registry,
             multiprocess_mode="min",
         )
+        self.device = Gauge(
+            "summarizer_model_device",
+            "1 for the device each loaded model runs on",
+            ["role", "name", "device"],
+            registry=registry,
+            multiprocess_mode="max",
+        )
         self._seen = dict.fromkeys(self.counters, 0)
         self._lock = threading.Lock()
 
@@ -112,6 +119,8 @@ class PipelineMetrics:
         self.queue_depth.set(translator.queue.depth if translator is not None else 0)
         for row in self.pipeline.models.status():
             self.loaded.labels(row["role"], row["name"]).set(1.0 if row["loaded"] else 0.0)
+            if row["loaded"]:
+                self.device.labels(row["role"], row["name"], row["device"]).set(1.0)
 
 
 # Metric labels take a bounded set of values: each new value is a new time series kept for the life of the

@@ -19,6 +19,7 @@ import logging
 import os
 import re
 import shutil
+import tempfile
 from dataclasses import dataclass
 from importlib import resources
 from pathlib import Path
@@ -356,6 +357,31 @@ def default_cache_dir() -> Path:
     return Path(base) / "summarizer"
 
 
+# Part of every conversion's key: change it whenever target_vocabulary_map's output changes, so that cached
+# conversions are made again with the new map.
+VOCABULARY_MAP_VERSION = "vmap1"
+SPECIAL_TOKENS = ("</s>", "<unk>", "<pad>")
+
+
+def target_vocabulary_map(path: Path) -> str | None:
+    """CTranslate2's vocabulary map (vmap.txt) restricting the output to target.spm's pieces and the special tokens.
+
+    One rule with an empty source n-gram: its tokens are candidates whatever the source. None when the folder
+    has no target.spm.
+    """
+    path = Path(path)
+    if not (path / "target.spm").is_file() or not (path / "vocab.json").is_file():
+        return None
+    import sentencepiece as spm
+
+    vocab = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
+    target = spm.SentencePieceProcessor(model_file=str(path / "target.spm"))
+    pieces = {target.id_to_piece(i) for i in range(target.get_piece_size())} | set(SPECIAL_TOKENS)
+    # CTranslate2 splits the map on spaces and tabs; pieces never hold them (sentencepiece writes U+2581).
+    keep = sorted((p for p in pieces if p in vocab and p and not any(c.isspace() for c in p)), key=vocab.get)
+    return "\t" + " ".join(keep) + "\n"
+
+
 def conversion_key(path: Path, compute_type: str) -> str:
     """A folder name for the conversion of one model snapshot by this CTranslate2 version to one compute type.
 
@@ -372,7 +398,8 @@ def conversion_key(path: Path, compute_type: str) -> str:
         stats = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in path.iterdir() if p.is_file())
         digest = hashlib.sha256(json.dumps([str(path), stats]).encode()).hexdigest()[:12]
         identity = f"{path.name}-{digest}"
-    return re.sub(r"[^A-Za-z0-9._@-]", "_", f"{identity}-ct2-{ctranslate2.__version__}-{compute_type}")
+    name = f"{identity}-ct2-{ctranslate2.__version__}-{compute_type}-{VOCABULARY_MAP_VERSION}"
+    return re.sub(r"[^A-Za-z0-9._@-]", "_", name)
 
 
 def converted(path: Path, compute_type: str, cache_dir: Path | None = None) -> Path:
@@ -392,8 +419,16 @@ def converted(path: Path, compute_type: str, cache_dir: Path | None = None) -> P
     tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
     _remove(tmp)
     log.info("converting %s to CTranslate2 (%s) in %s", path, compute_type, target)
+    vmap = target_vocabulary_map(path)
     try:
-        ctranslate2.converters.TransformersConverter(str(path)).convert(str(tmp), quantization=compute_type, force=True)
+        with tempfile.TemporaryDirectory() as scratch:
+            vmap_file = None
+            if vmap is not None:  # copied into the conversion as vmap.txt, used when decoding with use_vmap
+                vmap_file = Path(scratch) / "vmap.txt"
+                vmap_file.write_text(vmap, encoding="utf-8")
+            ctranslate2.converters.TransformersConverter(str(path)).convert(
+                str(tmp), vmap=str(vmap_file) if vmap_file else None, quantization=compute_type, force=True
+            )
         tmp.rename(target)  # atomic: a crashed conversion never looks finished
     except OSError:
         if not (target / "model.bin").is_file():

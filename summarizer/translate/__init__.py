@@ -19,8 +19,10 @@ def load_engine(settings: Settings, path: Path, name: str | None = None) -> Tran
 
     The one place that maps Settings to engine parameters. Raises ValueError for an unknown engine.
     """
+    device = resolve_device(settings.device, settings.translation_engine)
     options: dict[str, Any] = {
         "name": name or Path(path).name,
+        "device": device,
         "threads": settings.threads,
         "batch_size": settings.batch_size,
         "beam_size": settings.beam_size,
@@ -37,12 +39,26 @@ def load_engine(settings: Settings, path: Path, name: str | None = None) -> Tran
 
         return CTranslate2Engine(
             path,
-            compute_type=settings.ct2_compute_type,
+            compute_type=settings.ct2_gpu_compute_type if device == "cuda" else settings.ct2_compute_type,
             parallel_batches=settings.ct2_parallel_batches,
             cache_dir=settings.cache_dir,
+            vocabulary_map=settings.ct2_vocabulary_map,
             **options,
         )
     raise ValueError(f"SUMMARIZER_TRANSLATION_ENGINE must be one of {ENGINES}, not {settings.translation_engine!r}")
+
+
+def resolve_device(device: str, engine: str) -> str:
+    """cpu or cuda: the setting, or for auto cuda when the engine's library sees a GPU, else cpu."""
+    if device != "auto":
+        return device
+    if engine == "ctranslate2":
+        import ctranslate2
+
+        return "cuda" if ctranslate2.get_cuda_device_count() > 0 else "cpu"
+    import torch
+
+    return "cuda" if torch.cuda.is_available() else "cpu"
 
 
 def batching_translator(engine: TranslationEngine, settings: Settings) -> Translator:
@@ -78,4 +94,5 @@ __all__ = [
     "batching_translator",
     "load_engine",
     "load_translator",
+    "resolve_device",
 ]

@@ -15,7 +15,7 @@ class MarianModelBase:
     """A MarianMT folder's vocabulary, input limit and decoding parameters, whatever engine runs the model.
 
     beam_size 0 means the model's own generation config; the output of an input of n tokens is bounded to
-    int(n * output_ratio) + output_offset new tokens; no_repeat_ngram_size 0 is off.
+    int(n * output_ratio) + output_offset new tokens; no_repeat_ngram_size 0 is off; device: cpu or cuda.
     """
 
     engine = "abstract"
@@ -30,8 +30,10 @@ class MarianModelBase:
         output_ratio: float = 2.0,
         output_offset: int = 10,
         no_repeat_ngram_size: int = 0,
+        device: str = "cpu",
     ):
         self.path = Path(path)
+        self.device = device
         self.name = name or self.path.name
         self.batch_size = max(1, batch_size)
         self.output_ratio = output_ratio
@@ -74,6 +76,7 @@ class MarianModelBase:
             self.output_ratio,
             self.output_offset,
             self.no_repeat_ngram_size,
+            self.device,  # a GPU's arithmetic may round differently
         )
 
     def translate(self, sentences: list[str], beam_size: int | None = None) -> list[str]:
@@ -92,7 +95,8 @@ class MarianModelBase:
 
 
 class MarianEngine(MarianModelBase):
-    """MarianMT through transformers (MarianTokenizer + MarianMTModel.generate), on the CPU, under inference mode."""
+    """MarianMT through transformers (MarianTokenizer + MarianMTModel.generate) under inference mode, on the CPU
+    or a GPU (device cuda)."""
 
     engine = "transformers"
 
@@ -105,6 +109,8 @@ class MarianEngine(MarianModelBase):
             torch.set_num_threads(threads)
         self.tokenizer = MarianTokenizer.from_pretrained(self.path)
         self.model = MarianMTModel.from_pretrained(self.path).eval()
+        if self.device != "cpu":
+            self.model.to(self.device)
 
     def _generate(self, sentences: list[str], beam_size: int) -> list[str]:
         """Length-sorted batches of batch_size, one after another."""
@@ -116,6 +122,8 @@ class MarianEngine(MarianModelBase):
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
             batch = self.tokenizer([sentences[i] for i in rows], return_tensors="pt", padding=True)
+            if self.device != "cpu":
+                batch = batch.to(self.device)
             with torch.inference_mode():
                 out = self.model.generate(
                     **batch,

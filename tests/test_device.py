@@ -1,0 +1,50 @@
+"""SUMMARIZER_DEVICE: where the translation model runs, resolved once and reported (no GPU here: the CPU path)."""
+
+import ctranslate2
+import pytest
+import torch
+
+from summarizer import create_app
+from summarizer.models import Models
+from summarizer.translate import load_engine, resolve_device
+
+GPU = ctranslate2.get_cuda_device_count() > 0 or torch.cuda.is_available()
+
+
+@pytest.mark.skipif(GPU, reason="this machine has a GPU: auto resolves to cuda")
+@pytest.mark.parametrize("engine", ["ctranslate2", "transformers"])
+def test_auto_is_the_cpu_without_a_gpu_and_explicit_devices_are_kept(engine):
+    assert resolve_device("auto", engine) == "cpu"
+    assert resolve_device("cpu", engine) == "cpu"
+    assert resolve_device("cuda", engine) == "cuda"
+
+
+@pytest.mark.skipif(GPU, reason="this machine has a GPU: auto resolves to cuda")
+@pytest.mark.parametrize("engine", ["ctranslate2", "transformers"])
+def test_the_default_engine_runs_on_the_cpu_as_before(settings, tiny_models, engine):
+    translator = load_engine(settings.replace(translation_engine=engine), tiny_models["translation"])
+    assert translator.device == "cpu"
+    if engine == "ctranslate2":
+        assert translator.compute_type == settings.ct2_compute_type == "int8"  # not the GPU's int8_float16
+        assert translator.translator.device == "cpu"
+    else:
+        assert next(translator.model.parameters()).device.type == "cpu"
+
+
+@pytest.mark.skipif(GPU, reason="this machine has a GPU")
+def test_asking_for_a_gpu_without_one_is_a_load_error_not_a_crash(settings):
+    models = Models.load(settings.replace(device="cuda", load_abstractive=False))
+    assert models.translator is None and "translation" in models.load_errors
+    assert models.status()[0]["device"] is None and models.status()[0]["error"]
+
+
+def test_the_device_is_in_the_models_status_and_the_metrics(settings, pipeline):
+    client = create_app(settings, pipeline=pipeline).test_client()
+    rows = {row["role"]: row for row in client.get("/api/v1/models").get_json()["models"]}
+    device = pipeline.models.translator.engine.device
+    assert rows["translation"]["device"] == device
+    assert rows["summarization"]["device"] == "cpu"
+    assert device == ("cuda" if GPU else "cpu")
+    text = client.get("/metrics").get_data(as_text=True)
+    name = rows["translation"]["name"]
+    assert f'summarizer_model_device{{role="translation",name="{name}",device="{device}"}} 1.0' in text
