@@ -47,4 +47,4 @@ def test_the_device_is_in_the_models_status_and_the_metrics(settings, pipeline):
     assert device == ("cuda" if GPU else "cpu")
     text = client.get("/metrics").get_data(as_text=True)
     name = rows["translation"]["name"]
-    assert f'summarizer_model_device{{role="translation",name="{name}",device="{device}"}} 1.0' in text
+    assert f'summarizer_model_device{{device="{device}",name="{name}",role="translation"}} 1.0' in text

@@ -225,6 +225,7 @@ class Worker:
         """SIGKILL the worker and its pool processes at once, as a lost machine would."""
         os.killpg(self.proc.pid, signal.SIGKILL)
         self.proc.wait(timeout=10)
+        self.log.close()
 
     def stop(self):
         if self.proc.poll() is None:
