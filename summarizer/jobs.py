@@ -144,12 +144,6 @@ def run_text(pipeline, spec: JobSpec, text: Any, timeouts: tuple = ()) -> dict:
         return {"error": {"code": "internal_error", "message": "Internal error; it has been logged", "status": 500}}
 
 
-def finished(store: JobStore, job_id: str) -> bool:
-    """True once every text has a result (or the job was cancelled and nothing runs any more)."""
-    spec = store.spec(job_id)
-    return spec is not None and len(store.results(job_id)) >= spec.total
-
-
 # -- callbacks --------------------------------------------------------------------------------------------------
 
 
@@ -172,6 +166,17 @@ def check_callback_url(url: Any, allowed_hosts: list[str]) -> str:
     return url
 
 
+class _RefuseRedirects(urllib.request.HTTPRedirectHandler):
+    """A callback goes to the listed host only: a redirect elsewhere is a failed delivery, not followed."""
+
+    def redirect_request(self, req, fp, code, msg, headers, newurl):
+        """Never follow."""
+        return
+
+
+_NO_REDIRECTS = urllib.request.build_opener(_RefuseRedirects)
+
+
 def sign(body: bytes, secret: str) -> str:
     """The signature header's value: sha256=<hex HMAC-SHA256 of the body>."""
     return "sha256=" + hmac.new(secret.encode("utf-8"), body, hashlib.sha256).hexdigest()
@@ -186,7 +191,7 @@ def post_callback(url: str, payload: dict, secret: str, timeout_s: float = 10.0)
         method="POST",
         headers={"Content-Type": "application/json", SIGNATURE_HEADER: sign(body, secret)},
     )
-    with urllib.request.urlopen(request, timeout=timeout_s) as response:  # the host was checked at submit
+    with _NO_REDIRECTS.open(request, timeout=timeout_s) as response:  # the host was checked at submit
         return response.status
 
 
@@ -308,19 +313,20 @@ class MemoryJobStore:
 
     def stats(self) -> dict:
         """Counters of this process's jobs, and the age of the oldest job whose texts have not started."""
-        with self._lock:
+        with self._lock:  # the pool's threads write results and attempts: read them under the lock
             jobs = list(self._jobs.values())
-        results = [r for job in jobs for r in job["results"].values()]
-        waiting = [j for j in jobs if not j["attempts"] and not j["cancelled"] and len(j["results"]) < j["spec"].total]
+            results = [r for job in jobs for r in job["results"].values()]
+            unfinished = [j for j in jobs if not j["cancelled"] and len(j["results"]) < j["spec"].total]
+            waiting = [j for j in unfinished if not j["attempts"]]
+            running = len(unfinished) - len(waiting)
+            ages = [time.monotonic() - j["created"] for j in waiting]
         return {
             "done": sum("result" in r for r in results),
             "failed": sum("error" in r for r in results),
             "redelivered": 0,
             "queued_jobs": len(waiting),
-            "running_jobs": sum(
-                bool(j["attempts"]) and not j["cancelled"] and len(j["results"]) < j["spec"].total for j in jobs
-            ),
-            "oldest_queued_age_s": max((time.monotonic() - j["created"] for j in waiting), default=0.0),
+            "running_jobs": running,
+            "oldest_queued_age_s": max(ages, default=0.0),
             "queued_texts": self.pending_texts(),
         }
 
@@ -369,7 +375,8 @@ class LocalRunner:
             return
         spec = self.store.spec(job_id)
         if spec is not None and spec.callback_url:
-            self._pool.submit(self._callback, job_id, spec.callback_url)
+            # a thread of its own: retries of a failing callback must not hold the threads that run job texts
+            threading.Thread(target=self._callback, args=(job_id, spec.callback_url), daemon=True).start()
 
     def _callback(self, job_id: str, url: str, attempts: int = 5) -> None:
         for attempt in range(attempts):
@@ -381,7 +388,8 @@ class LocalRunner:
                 return
             except OSError as exc:
                 log.warning("callback for job %s failed (attempt %d): %s", job_id, attempt + 1, exc)
-                time.sleep(min(60, 2**attempt))
+                if attempt + 1 < attempts:
+                    time.sleep(min(60, 2**attempt))
 
     def close(self) -> None:
         """Stop taking work; running texts finish."""

@@ -47,11 +47,12 @@ class Models:
         name = models.public_name(settings.translation_model)
         try:
             models.translator = load_translator(settings, store, name=name)
-            from .sharedcache import attach
-
-            attach(models.translator, settings, store)
         except Exception as exc:  # noqa: BLE001 - missing, corrupt or incompatible files: recorded, never fatal
             models._record("translation", settings.translation_model, exc)
+        if models.translator is not None:
+            from .sharedcache import attach
+
+            attach(models.translator, settings, store)  # a Redis tier behind the cache, with SUMMARIZER_REDIS_URL
         if settings.load_abstractive or settings.summarizer == "abstractive":
             name = models.public_name(settings.summarization_model)
             try:

@@ -93,6 +93,11 @@ class PipelineMetrics:
         )
         self._seen = dict.fromkeys(self.counters, 0)
         self._lock = threading.Lock()
+        # What is loaded, and where, is settled at start-up: set once, not read from the model store per request.
+        for row in pipeline.models.status():
+            self.loaded.labels(row["role"], row["name"]).set(1.0 if row["loaded"] else 0.0)
+            if row["loaded"]:
+                self.device.labels(row["role"], row["name"], row["device"]).set(1.0)
 
     def _now(self) -> dict[str, int]:
         translator = self.pipeline.models.translator
@@ -108,7 +113,7 @@ class PipelineMetrics:
         }
 
     def sync(self) -> None:
-        """Add what was counted since the last sync; set the gauges."""
+        """Add what was counted since the last sync; set the queue's depth."""
         with self._lock:
             now = self._now()
             for name, value in now.items():
@@ -117,10 +122,6 @@ class PipelineMetrics:
                 self._seen[name] = value
         translator = self.pipeline.models.translator
         self.queue_depth.set(translator.queue.depth if translator is not None else 0)
-        for row in self.pipeline.models.status():
-            self.loaded.labels(row["role"], row["name"]).set(1.0 if row["loaded"] else 0.0)
-            if row["loaded"]:
-                self.device.labels(row["role"], row["name"], row["device"]).set(1.0)
 
 
 # Metric labels take a bounded set of values: each new value is a new time series kept for the life of the

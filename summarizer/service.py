@@ -82,6 +82,8 @@ class Pipeline:
         with _timed(timings, "detect"):
             detection = self.detector.detect(self.check_text(text))
         language = detection.language if options.source_language == "auto" else options.source_language
+        if language != "ar" and ticket is not None:
+            ticket.cancel()  # nothing to translate: the queue's rounds must not wait for this request
         if language not in SUPPORTED_LANGUAGES:
             raise UnsupportedLanguage(
                 _unsupported_message(detection),

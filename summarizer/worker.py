@@ -156,7 +156,8 @@ def redis_client(url: str):
     """A Redis client for url."""
     import redis
 
-    return redis.Redis.from_url(url)
+    # bounded: a Redis that stops answering fails the call (a cache miss, a 5xx on the jobs API), never hangs it
+    return redis.Redis.from_url(url, socket_timeout=10, socket_connect_timeout=5)
 
 
 def make_celery(settings: Settings):
@@ -229,7 +230,6 @@ def make_celery(settings: Settings):
     def _load(**_):
         pipeline()
 
-    app.summarizer_pipeline = pipeline
     return app
 
 

@@ -140,7 +140,7 @@ def test_a_finished_job_cannot_be_cancelled(local_app):
 class _Hooks:
     """A real HTTP server on loopback that records the callbacks it receives."""
 
-    def __init__(self):
+    def __init__(self, redirect_to: str | None = None):
         self.received: list[tuple[dict, bytes]] = []
         self.arrived = threading.Event()
         hooks = self
@@ -149,9 +149,18 @@ class _Hooks:
             def do_POST(self):
                 body = self.rfile.read(int(self.headers["Content-Length"]))
                 hooks.received.append((dict(self.headers), body))
-                self.send_response(204)
+                if redirect_to:  # a listed host sending the callback on elsewhere
+                    self.send_response(302)
+                    self.send_header("Location", redirect_to)
+                else:
+                    self.send_response(204)
                 self.end_headers()
                 hooks.arrived.set()
+
+            def do_GET(self):  # a followed redirect turns the POST into a GET: recorded too
+                hooks.received.append((dict(self.headers), b""))
+                self.send_response(204)
+                self.end_headers()
 
             def log_message(self, *args):
                 pass
@@ -170,6 +179,21 @@ def hooks():
     server = _Hooks()
     yield server
     server.close()
+
+
+def test_a_callback_never_follows_a_redirect_to_another_host(local_app, hooks):
+    elsewhere = hooks.url.replace("127.0.0.1", "localhost")  # an unlisted host, that would accept it
+    redirecting = _Hooks(redirect_to=elsewhere)
+    try:
+        client = local_app.test_client()
+        body = {"texts": SOURCES[:1], "task": "translate", "callback_url": redirecting.url}
+        assert client.post("/api/v1/jobs", json=body).status_code == 202
+        assert redirecting.arrived.wait(30)
+        # the runner retries the failed delivery on the listed host; the unlisted one never hears of it
+        wait_until(lambda: len(redirecting.received) >= 2, 30, "a second attempt at the listed host")
+        assert hooks.received == []
+    finally:
+        redirecting.close()
 
 
 def verify(headers: dict, body: bytes, secret: str) -> bool:
