@@ -67,12 +67,27 @@ class KeyStore:
 
     def __init__(self, path: str | Path):
         self.path = Path(path)
+        self._read: tuple[tuple[int, int, int], dict] | None = None  # (the file's identity, its keys)
 
     def check(self) -> None:
         """Raise KeyFileError, naming the file, if it exists but is not a valid key file."""
         self._load()
 
     def _load(self) -> dict:
+        """The keys; the file is parsed again only when it changed (a new inode, size or time: keys revoked or
+        added take effect at the next request)."""
+        try:
+            stat = self.path.stat()
+        except FileNotFoundError:
+            return {}
+        except OSError as exc:
+            raise KeyFileError(f"The API key file {self.path} cannot be read: {exc}") from None
+        identity = (stat.st_ino, stat.st_size, stat.st_mtime_ns)
+        if self._read is None or self._read[0] != identity:
+            self._read = (identity, self._parse())
+        return dict(self._read[1])  # a copy: add and revoke change theirs, and only the file changes ours
+
+    def _parse(self) -> dict:
         try:
             text = self.path.read_text(encoding="utf-8")
         except FileNotFoundError:
@@ -141,6 +156,18 @@ class KeyStore:
         """The names of the stored keys."""
         return sorted(self._load())
 
+    def name_of(self, key: str) -> str:
+        """The name of a valid key; Forbidden for any other; KeyFileError, without the server's path, when the
+        file is damaged (the log names it)."""
+        try:
+            name = self.verify(key)
+        except KeyFileError as exc:
+            log.error("%s", exc.message)
+            raise KeyFileError("API keys cannot be checked: the server's key file is damaged") from None
+        if name is None:
+            raise Forbidden("The API key is not valid")
+        return name
+
     def verify(self, key: str) -> str | None:
         """The name of the key, or None; every stored hash is compared, in constant time each."""
         digest = _digest(key)
@@ -184,14 +211,7 @@ def init_app(app: Flask, settings) -> None:
         key = _presented_key()
         if key is None:
             raise Unauthorized("An API key is required: send 'Authorization: Bearer <key>' or 'X-API-Key: <key>'")
-        try:
-            name = keys.verify(key)
-        except KeyFileError as exc:  # damaged after start-up: the log names the file, the caller gets no path
-            log.error("%s", exc.message)
-            raise KeyFileError("API keys cannot be checked: the server's key file is damaged") from None
-        if name is None:
-            raise Forbidden("The API key is not valid")
-        g.api_key_name = name
+        g.api_key_name = keys.name_of(key)
 
     if settings.rate_limit:
         _init_rate_limit(app, settings)

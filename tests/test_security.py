@@ -37,6 +37,18 @@ def test_key_store_keeps_only_hashes(keys):
     assert keys.revoke("newsroom") and keys.verify(key) is None
 
 
+def test_a_running_app_sees_keys_added_and_revoked_by_another_process(keys, settings, pipeline):
+    """The app keeps the parsed key file until the file changes (`keys add` and `keys revoke` replace it)."""
+    first = keys.add("first")
+    client = create_app(settings.replace(api_keys_file=str(keys.path)), pipeline=pipeline).test_client()
+    assert client.post("/api/v1/detect", json={"text": "hello"}, headers={"X-API-Key": first}).status_code == 200
+    other = KeyStore(keys.path)  # another process's view of the same file
+    second = other.add("second")
+    assert client.post("/api/v1/detect", json={"text": "hello"}, headers={"X-API-Key": second}).status_code == 200
+    assert other.revoke("first")
+    assert client.post("/api/v1/detect", json={"text": "hello"}, headers={"X-API-Key": first}).status_code == 403
+
+
 @pytest.mark.parametrize(
     "headers, status, code",
     [
