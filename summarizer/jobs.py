@@ -309,6 +309,7 @@ class MemoryJobStore:
             if job is None or job["finished"] or len(job["results"]) < job["spec"].total:
                 return False
             job["finished"] = True
+            job["texts"] = []  # every text has its result: only the results are kept until the job expires
             return True
 
     def stats(self) -> dict:

@@ -7,7 +7,7 @@ from typing import cast
 
 from flask import Blueprint, Flask, current_app, g, jsonify, request
 
-from .errors import Conflict, NotFound
+from .errors import Conflict, NotFound, Overloaded
 from .inputs import parse
 from .jobs import JobRunner, JobSpec, JobStore, LocalRunner, MemoryJobStore, check_callback_url, status_of
 from .schemas import JobRequest
@@ -63,7 +63,26 @@ def _jobs() -> tuple[JobStore, JobRunner]:
     return current_app.extensions["summarizer.jobs"]
 
 
+def _store_unavailable(view):
+    """Redis or the broker out of reach is a 503 to retry, not a 500."""
+    import functools
+
+    from kombu.exceptions import OperationalError
+    from redis.exceptions import RedisError
+
+    @functools.wraps(view)
+    def guarded(*args, **kwargs):
+        try:
+            return view(*args, **kwargs)
+        except (RedisError, OperationalError) as exc:
+            log.warning("job store or broker unavailable: %s", exc)
+            raise Overloaded("The job store is unavailable; retry shortly", retry_after=10) from None
+
+    return guarded
+
+
 @bp.post("")
+@_store_unavailable
 def submit():
     """Queue a job of one or many texts; 202 with its id and a Location to poll. Bad input is refused here."""
     settings = current_app.extensions["summarizer.settings"]
@@ -79,7 +98,11 @@ def submit():
     store, runner = _jobs()
     runner.admit(len(parsed.texts) - len(ready))
     job_id = store.create(spec, parsed.texts, ready)
-    runner.enqueue(job_id, [i for i in range(len(parsed.texts)) if i not in ready])
+    try:
+        runner.enqueue(job_id, [i for i in range(len(parsed.texts)) if i not in ready])
+    except Exception:
+        store.cancel(job_id)  # never left "queued" with nothing on its way
+        raise
     response = jsonify({"id": job_id, "status": "queued", "total": len(parsed.texts)})
     response.status_code = 202
     response.headers["Location"] = f"/api/v1/jobs/{job_id}"
@@ -95,6 +118,7 @@ def _owned(job_id: str) -> JobSpec:
 
 
 @bp.get("/<job_id>")
+@_store_unavailable
 def read(job_id: str):
     """The job's status and the results finished so far."""
     spec = _owned(job_id)
@@ -103,6 +127,7 @@ def read(job_id: str):
 
 
 @bp.delete("/<job_id>")
+@_store_unavailable
 def cancel(job_id: str):
     """Cancel the texts that have not started; 409 when the job is already finished."""
     spec = _owned(job_id)

@@ -84,6 +84,8 @@ class RedisJobStore:
         pipe.zrem(QUEUED, job_id)
         pipe.zadd(RUNNING, {job_id: time.time()}, nx=True)
         count = int(pipe.execute()[0])
+        if self.cancelled(job_id):  # cancelled while this text was claimed: not a running job
+            self.redis.zrem(RUNNING, job_id)
         if count > 1:
             self.redis.hincrby(STATS, "redelivered", 1)
         return count

@@ -423,3 +423,18 @@ def test_two_replicas_share_one_rate_limit_and_one_translation_cache(settings, r
         for proc, _, _ in started:
             proc.terminate()
             proc.wait(timeout=30)
+
+
+def test_with_redis_out_of_reach_jobs_answer_503_and_translation_still_works(settings, pipeline):
+    from helpers import free_port
+
+    closed = f"redis://127.0.0.1:{free_port()}/0"  # nothing listens there: connections are refused
+    app = create_app(settings.replace(redis_url=closed, load_abstractive=False))
+    client = app.test_client()
+    response = client.post("/api/v1/jobs", json={"texts": SOURCES[:1], "task": "translate"})
+    assert response.status_code == 503 and response.get_json()["error"]["code"] == "overloaded"
+    assert int(response.headers["Retry-After"]) > 0
+    assert client.get("/api/v1/jobs/some-id").status_code == 503
+    # the shared cache tier is out of reach too: a miss, never a failed translation
+    assert client.post("/api/v1/translate", json={"text": SOURCES[0]}).get_json()["translation"] == EXPECTED[0]
+    app.extensions["summarizer.pipeline"].close()
