@@ -264,12 +264,9 @@ class BufferedThreadWorker(ThreadWorker):
 
     def _on_readable(self, conn, _sock) -> None:
         pending = self.incoming[conn]
-        try:
-            data = conn.sock.recv(RECV_SIZE)
-        except (BlockingIOError, InterruptedError):
+        data = _receive(conn)
+        if data is None:
             return
-        except OSError:
-            data = b""
         if not data:  # the client went away before its request was complete
             self._stop_gathering(conn)
             self._close(conn)
@@ -428,12 +425,9 @@ class BufferedThreadWorker(ThreadWorker):
         self.poller.register(conn.sock, selectors.EVENT_READ, partial(self._on_linger_readable, conn))
 
     def _on_linger_readable(self, conn, _sock) -> None:
-        try:
-            data = conn.sock.recv(RECV_SIZE)
-        except (BlockingIOError, InterruptedError):
+        data = _receive(conn)
+        if data is None:
             return
-        except OSError:
-            data = b""
         conn.lingered += len(data)
         if not data or conn.lingered >= LINGER_MAX_BYTES:
             self._end_linger(conn)
@@ -446,3 +440,13 @@ class BufferedThreadWorker(ThreadWorker):
     def _close(self, conn) -> None:
         self.nr_conns -= 1
         conn.close()
+
+
+def _receive(conn) -> bytes | None:
+    """What the socket has for us: bytes, b"" when the client has gone, None when nothing is there yet."""
+    try:
+        return conn.sock.recv(RECV_SIZE)
+    except (BlockingIOError, InterruptedError):
+        return None
+    except OSError:
+        return b""

@@ -139,9 +139,14 @@ def test_settings_table_lists_every_variable():
 
 
 def run_cli(*args, **env):
+    return run([sys.executable, "-m", "summarizer", *args], **env)
+
+
+def run(argv, **env):
+    """argv in the source tree with no SUMMARIZER_* variable but env's."""
     environ = {k: v for k, v in os.environ.items() if not k.startswith("SUMMARIZER_")} | env
     return subprocess.run(
-        [sys.executable, "-m", "summarizer", *args],
+        argv,
         check=False,
         cwd=ROOT,
         env=environ,
@@ -174,16 +179,10 @@ def test_cli_stops_on_a_wrong_setting(tmp_path):
 
 def test_gunicorn_stops_on_a_wrong_setting():
     gunicorn = Path(sys.executable).with_name("gunicorn")
-    environ = {k: v for k, v in os.environ.items() if not k.startswith("SUMMARIZER_")}
-    environ |= {"SUMMARIZER_WORKERS": "0", "SUMMARIZER_BIND": "127.0.0.1:0"}
-    proc = subprocess.run(
+    proc = run(
         [str(gunicorn), "-c", "python:summarizer.gunicorn_conf", "wsgi:app"],
-        check=False,
-        cwd=ROOT,
-        env=environ,
-        capture_output=True,
-        text=True,
-        timeout=120,
+        SUMMARIZER_WORKERS="0",
+        SUMMARIZER_BIND="127.0.0.1:0",
     )
     assert proc.returncode != 0
     assert "SUMMARIZER_WORKERS: must be an integer from 1 to 64, got '0'" in proc.stderr
