@@ -326,3 +326,16 @@ def test_a_multi_target_folder_without_the_arabic_token_is_a_load_error_not_a_cr
     message = response.get_json()["error"]["message"]
     assert "dialects-only is a multi-target model" in message and "no >>ara<<" in message
     assert str(tmp_path) not in message
+
+
+def test_the_real_server_reads_summarizer_en_ar_model(live_server):
+    import urllib.request
+
+    request = urllib.request.Request(
+        live_server + "/api/v1/translate",
+        data=json.dumps({"text": ARTICLE_TRANSLATION, "target_language": "ar"}).encode("utf-8"),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        body = json.load(response)
+    assert body["translation"] == ARTICLE and body["target_language"] == "ar"
