@@ -101,7 +101,7 @@ def submit():
         if not text.strip():
             raise InvalidInput("Paste or type a text (Arabic or English), or choose a .txt file.", field="text")
         parsed = parse_request(body, settings, allow_many=False, from_form=True)
-        work = lambda: pipeline.process(parsed.texts[0], parsed.options)  # noqa: E731
+        work = lambda: pipeline.process(parsed.texts[0], parsed.options)
         result = _submissions().run(_key(token, body), work) if token else work()
     except SummarizerError as exc:
         size = _size(upload) if filename else None
@@ -112,7 +112,7 @@ def submit():
 @bp.errorhandler(RequestEntityTooLarge)
 def too_large(exc: RequestEntityTooLarge):
     """A body over the limit (a large file, in practice) as the form with the limit in KB; the body is unread."""
-    limit_kb = round(current_app.config["MAX_CONTENT_LENGTH"] / 1024)
+    limit_kb = current_app.config["MAX_CONTENT_LENGTH"] // 1024
     message = f"The file is too large: an upload can be at most {limit_kb:,} KB."
     return _page(error=exc, message=message, status=413), 413
 
