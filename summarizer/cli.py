@@ -10,7 +10,14 @@ import sys
 
 from .config import Settings, SettingsError, settings_table
 from .errors import SummarizerError
-from .schemas import MAX_BEAM_SIZE, MAX_SUMMARY_SENTENCES, SOURCE_LANGUAGES, SUMMARIZERS
+from .schemas import (
+    MAX_BEAM_SIZE,
+    MAX_SUMMARY_SENTENCES,
+    SOURCE_LANGUAGES,
+    SUMMARIZERS,
+    TARGET_LANGUAGES,
+    TRANSLATE_MODES,
+)
 from .store import ModelStore
 
 
@@ -24,6 +31,17 @@ def main(argv: list[str] | None = None) -> int:
     run = commands.add_parser("summarize", help="detect, translate and summarize a text file; print JSON")
     run.add_argument("file", help="a UTF-8 text file, or - for standard input")
     run.add_argument("--source-language", default="auto", choices=SOURCE_LANGUAGES)
+    run.add_argument(
+        "--target-language",
+        default="en",
+        choices=TARGET_LANGUAGES,
+        help="ar: translate English text to Arabic (needs SUMMARIZER_EN_AR_MODEL); Arabic text always gives English",
+    )
+    run.add_argument(
+        "--translate",
+        choices=TRANSLATE_MODES,
+        help="English to Arabic: the summary's sentences only (default) or the full text (always with --no-summary)",
+    )
     run.add_argument("--summary-sentences", type=int, help=f"1 to {MAX_SUMMARY_SENTENCES}")
     run.add_argument("--summary-ratio", type=float, help="greater than 0, at most 1")
     run.add_argument("--summarizer", choices=SUMMARIZERS)
@@ -94,6 +112,8 @@ def _summarize(args, settings: Settings) -> int:
             text = handle.read()
     options = Options(
         source_language=args.source_language,
+        target_language=args.target_language,
+        translate=args.translate,
         summary_sentences=args.summary_sentences,
         summary_ratio=args.summary_ratio,
         summarizer=args.summarizer,
@@ -153,7 +173,7 @@ def _serve(args, settings: Settings) -> int:
         log.warning("could not clean up after interrupted pulls or conversions: %s", exc)
     missing = [
         n
-        for n in (settings.translation_model, settings.summarization_model)
+        for n in (settings.translation_model, settings.summarization_model, settings.en_ar_model)
         if n in store.entries and store.entries[n].pull_by_default and not store.is_present(n)
     ]
     for name in missing:

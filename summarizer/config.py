@@ -53,6 +53,11 @@ class Settings(BaseSettings):
     translation_model: str = Field(
         "opus-mt-ar-en", description="Arabic->English model: a manifest name or the path of a local model folder"
     )
+    en_ar_model: str = Field(
+        "opus-mt-en-ar",
+        description="English->Arabic model (requests with target_language ar): a manifest name "
+        "(opus-mt-en-ar, opus-mt-tc-big-en-ar) or a local model folder",
+    )
     summarization_model: str = Field(
         "distilbart-cnn-12-6", description="abstractive summary model: a manifest name or a local folder"
     )

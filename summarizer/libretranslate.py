@@ -1,8 +1,9 @@
 """LibreTranslate's HTTP API at the root (/translate, /detect, /languages, /frontend/settings).
 
 Mastodon, Discourse's translator plugin, Weblate and the `libretranslatepy` client talk to translation
-servers this way; these routes answer as LibreTranslate 1.9 does, on our pipeline: Arabic to English, English
-back as it came. Errors take LibreTranslate's shape, {"error": "message"}, with its statuses (400 bad input,
+servers this way; these routes answer as LibreTranslate 1.9 does, on our pipeline: Arabic to English, English to
+Arabic (when the English->Arabic model is loaded; `GET /languages` lists `en -> ar` only then, so that clients
+never offer a pair that can only fail), and a text already in the target language back as it came. Errors take LibreTranslate's shape, {"error": "message"}, with its statuses (400 bad input,
 403 missing or wrong key, 429 rate limit); /api/v1 keeps its own. `api_key` (body or query) is one of our API
 keys (security.KeyStore); the rate limit of /api/v1 applies too.
 """
@@ -26,7 +27,7 @@ log = logging.getLogger(__name__)
 bp = Blueprint("libretranslate", __name__)
 
 LANGUAGES = {"ar": "Arabic", "en": "English"}
-TARGETS = {"ar": ["en"], "en": ["en"]}  # what we serve: Arabic to English, English to itself
+TARGET_CODES = ("en", "ar")
 SOURCES: tuple[SourceLanguage, ...] = get_args(SourceLanguage)  # "auto", then LANGUAGES
 FORMATS = ("text", "html")
 KEYED_ENDPOINTS = ("libretranslate.translate", "libretranslate.detect")
@@ -53,10 +54,10 @@ def translate():
     params = _params()
     texts, many = _texts(params)
     source = _choice(params, "source", SOURCES)
-    _choice(params, "target", ["en"])  # every source we serve goes to English
+    target = _choice(params, "target", TARGET_CODES)
     text_format = _choice(params, "format", FORMATS, default="text")
     alternatives = _alternatives(params.get("alternatives"))
-    results = [_translate_one(text, source, text_format) for text in texts]
+    results = [_translate_one(text, source, target, text_format) for text in texts]
     body: dict[str, Any] = {"translatedText": [r[0] for r in results] if many else results[0][0]}
     if source == "auto":
         body["detectedLanguage"] = [r[1] for r in results] if many else results[0][1]
@@ -80,7 +81,15 @@ def detect():
 @bp.get("/languages")
 def languages():
     """The languages we translate from, each with the languages it can be translated to."""
-    return jsonify([{"code": code, "name": name, "targets": TARGETS[code]} for code, name in LANGUAGES.items()])
+    return jsonify([{"code": code, "name": name, "targets": _targets(code)} for code, name in LANGUAGES.items()])
+
+
+def _targets(code: str) -> list[str]:
+    """What a source language can be translated to here: Arabic to English; English to itself, and to Arabic
+    when the English->Arabic model is loaded."""
+    if code == "en" and _pipeline().models.translator_en_ar is not None:
+        return ["en", "ar"]
+    return ["en"]
 
 
 @bp.get("/frontend/settings")
@@ -224,27 +233,36 @@ def _detected(detection) -> dict:
     return {"language": detection.language, "confidence": round(float(detection.confidence) * 100, 2)}
 
 
-def _translate_one(text: str, source: SourceLanguage, text_format: str) -> tuple[str, dict | None]:
-    """(translation, detected language when source is auto); text without letters comes back as it is."""
+def _translate_one(text: str, source: SourceLanguage, target: str, text_format: str) -> tuple[str, dict | None]:
+    """(translation, detected language when source is auto); text without letters, or already in the target
+    language, comes back as it is."""
     if not text.strip():
         return text, UNDETERMINED if source == "auto" else None
     pipeline = _pipeline()
     pipeline.check_text(text)  # control characters, length: InvalidInput / TextTooLong
-    if source == "en":
+    if source == target:
         return text, None
     if text_format == "html":
-        return translate_html(pipeline, text, source, _settings().max_chars)
+        return translate_html(pipeline, text, source, _settings().max_chars, target)
     if not any(ch.isalpha() for ch in text):
         return text, UNDETERMINED if source == "auto" else None
-    result = pipeline.translate(text, Options(source_language=source))
-    detected = _detected(result.detection) if source == "auto" else None
+    detected = None
+    if source == "auto" and target == "ar":  # Arabic text asked in Arabic stays as it is: detect first
+        detection = pipeline.detect(text)
+        detected = _detected(detection)
+        if detection.language == "ar":
+            return text, detected
+    result = pipeline.translate(text, Options(source_language=source, target_language=target))
+    if source == "auto":
+        detected = _detected(result.detection)
+    if result.target_language != target:  # English asked in English
+        return text, detected
     return (result.translation if result.translation is not None else text), detected
 
 
-def translate_html(pipeline, html: str, source: str, limit: int) -> tuple[str, dict | None]:
-    """Translate the text of an HTML fragment or document, keep its markup; (html, detected if source auto).
-
-    `limit` is the most characters one pipeline call takes.
+def translate_html(pipeline, html: str, source: str, limit: int, target: str = "en") -> tuple[str, dict | None]:
+    """Translate the text of an HTML fragment or document to target, keep its markup; (html, detected if source
+    auto). `limit` is the most characters one pipeline call takes.
     """
     document = HtmlDocument(html)
     texts = document.texts()
@@ -258,19 +276,21 @@ def translate_html(pipeline, html: str, source: str, limit: int) -> tuple[str, d
             raise UnsupportedLanguage(
                 f"Detected language '{language}' is not supported; source languages: {', '.join(LANGUAGES)}"
             )
-    if language == "en":
+    if language == target:
         return html, detected
-    document.apply(_translate_blocks(pipeline, texts, limit))
+    document.apply(_translate_blocks(pipeline, texts, limit, language, target))
     return document.serialize(), detected
 
 
-def _translate_blocks(pipeline, texts: list[str], limit: int) -> list[tuple[str, str]]:
-    """(source sentence, translation) pairs of Arabic blocks, one block a line, as few pipeline calls as fit."""
+def _translate_blocks(
+    pipeline, texts: list[str], limit: int, source: str = "ar", target: str = "en"
+) -> list[tuple[str, str]]:
+    """(source sentence, translation) pairs of blocks, one block a line, as few pipeline calls as fit."""
     pairs: list[tuple[str, str]] = []
     chunk: list[str] = []
     for text in texts + [None]:
         if chunk and (text is None or sum(map(len, chunk)) + len(chunk) + len(text) > limit):
-            result = pipeline.translate("\n".join(chunk), Options(source_language="ar"))
+            result = pipeline.translate("\n".join(chunk), Options(source_language=source, target_language=target))
             # A "sentence" without letters (a lone "&" or number) stays as it is: there is nothing to translate.
             pairs.extend(
                 (s.source, s.translation if any(ch.isalpha() for ch in s.source) else s.source)
@@ -328,7 +348,11 @@ def libretranslate_paths(settings) -> dict:
             "description": f"Text or HTML, or a list of them; {settings.max_chars} characters in all at most",
         },
         "source": {"type": "string", "enum": list(SOURCES)},
-        "target": {"type": "string", "enum": ["en"]},
+        "target": {
+            "type": "string",
+            "enum": list(TARGET_CODES),
+            "description": "en, or ar for English text (when the English->Arabic model is loaded)",
+        },
         "format": {"type": "string", "enum": list(FORMATS), "default": "text"},
         "alternatives": {"type": "integer", "minimum": 0, "description": "Accepted; no alternatives are given"},
         "api_key": api_key,

@@ -22,8 +22,13 @@ log = logging.getLogger(__name__)
 _PATH = re.compile(r"(?<![\w.:/~-])~?/(?:[^\s/'\"`,;()]+/)*([^\s/'\"`,;()]+)")
 
 
+# Roles in status rows and load_errors. English->Arabic is optional: without it the service is still ready.
+EN_AR = "translation_en_ar"
+
+
 class Models:
-    """The translator and the abstractive summarizer (each None when unavailable) and why any is missing."""
+    """The translators (Arabic->English, English->Arabic), the abstractive summarizer (each None when
+    unavailable) and why any is missing."""
 
     def __init__(
         self,
@@ -32,12 +37,18 @@ class Models:
         abstractive: AbstractiveSummarizer | None = None,
         load_errors: dict[str, ModelUnavailable] | None = None,
         store: ModelStore | None = None,
+        translator_en_ar: Translator | None = None,
     ):
         self.settings = settings
         self.store = store or ModelStore(settings.models_dir)
         self.translator = translator
+        self.translator_en_ar = translator_en_ar
         self.abstractive = abstractive
         self.load_errors: dict[str, ModelUnavailable] = dict(load_errors or {})
+
+    def translators(self) -> list[Translator]:
+        """The loaded translators (for counters and closing)."""
+        return [t for t in (self.translator, self.translator_en_ar) if t is not None]
 
     @classmethod
     def load(cls, settings: Settings) -> Models:
@@ -49,10 +60,27 @@ class Models:
             models.translator = load_translator(settings, store, name=name)
         except Exception as exc:  # noqa: BLE001 - missing, corrupt or incompatible files: recorded, never fatal
             models._record("translation", settings.translation_model, exc)
-        if models.translator is not None:
-            from .sharedcache import attach
+        name = models.public_name(settings.en_ar_model)
+        try:
+            models.translator_en_ar = load_translator(
+                settings,
+                store,
+                name=name,
+                model=settings.en_ar_model,
+                role="English->Arabic translation",
+                target_language="ar",
+            )
+        except Exception as exc:  # noqa: BLE001 - as above; English->Arabic requests then get 503
+            models._record(EN_AR, settings.en_ar_model, exc)
+        from .sharedcache import attach
 
-            attach(models.translator, settings, store)  # a Redis tier behind the cache, with SUMMARIZER_REDIS_URL
+        # A Redis tier behind each cache, with SUMMARIZER_REDIS_URL.
+        for model, translator in (
+            (settings.translation_model, models.translator),
+            (settings.en_ar_model, models.translator_en_ar),
+        ):
+            if translator is not None:
+                attach(translator, settings, store, model)
         if settings.load_abstractive or settings.summarizer == "abstractive":
             name = models.public_name(settings.summarization_model)
             try:
@@ -95,6 +123,7 @@ class Models:
         for role, name, model in (
             ("translation", self.settings.translation_model, self.translator),
             ("summarization", self.settings.summarization_model, self.abstractive),
+            (EN_AR, self.settings.en_ar_model, self.translator_en_ar),
         ):
             entry = self.store.entries.get(name)
             error = self.load_errors.get(role)
@@ -112,15 +141,16 @@ class Models:
                     "error": error.message if error else None,
                 }
             )
-        if self.translator is not None:
-            rows[0]["cache"] = self.translator.cache.stats()
-            rows[0]["queue_depth"] = self.translator.queue.depth
+        for row, translator in ((rows[0], self.translator), (rows[2], self.translator_en_ar)):
+            if translator is not None:
+                row["cache"] = translator.cache.stats()
+                row["queue_depth"] = translator.queue.depth
         return rows
 
     def close(self) -> None:
-        """Stop the translator's queue worker (requests still queued fail with QueueClosed)."""
-        if self.translator is not None:
-            self.translator.close()
+        """Stop the translators' queue workers (requests still queued fail with QueueClosed)."""
+        for translator in self.translators():
+            translator.close()
 
 
 def _device(model) -> str:

@@ -100,17 +100,15 @@ class PipelineMetrics:
                 self.device.labels(row["role"], row["name"], row["device"]).set(1.0)
 
     def _now(self) -> dict[str, int]:
-        translator = self.pipeline.models.translator
-        if translator is None:
-            return dict.fromkeys(self.counters, 0)
-        stats = translator.cache.stats()
-        return {
-            "sentences_translated": translator.queue.pieces_translated,
-            "tokens_generated": translator.engine.tokens_out,
-            "translation_batches": translator.queue.batches,
-            "cache_hits": stats["hits"],
-            "cache_misses": stats["misses"],
-        }
+        now = dict.fromkeys(self.counters, 0)
+        for translator in self.pipeline.models.translators():  # both directions' counts, summed
+            stats = translator.cache.stats()
+            now["sentences_translated"] += translator.queue.pieces_translated
+            now["tokens_generated"] += translator.engine.tokens_out
+            now["translation_batches"] += translator.queue.batches
+            now["cache_hits"] += stats["hits"]
+            now["cache_misses"] += stats["misses"]
+        return now
 
     def sync(self) -> None:
         """Add what was counted since the last sync; set the queue's depth."""
@@ -120,8 +118,7 @@ class PipelineMetrics:
                 if value > self._seen[name]:
                     self.counters[name].inc(value - self._seen[name])
                 self._seen[name] = value
-        translator = self.pipeline.models.translator
-        self.queue_depth.set(translator.queue.depth if translator is not None else 0)
+        self.queue_depth.set(sum(t.queue.depth for t in self.pipeline.models.translators()))
 
 
 # Metric labels take a bounded set of values: each new value is a new time series kept for the life of the

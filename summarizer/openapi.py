@@ -98,12 +98,18 @@ def openapi_document(settings: Settings) -> dict:
         "info": {
             "title": "summarizer",
             "version": "1.0.0",
-            "description": "Detects the language of a text, translates Arabic to English with MarianMT and "
-            "summarizes it; translation and summary in one response.",
+            "description": "Detects the language of a text, translates Arabic to English (and, with "
+            "target_language 'ar', English to Arabic) with MarianMT and summarizes it; translation and summary in "
+            "one response.",
         },
         "paths": {
             "/api/v1/summarize": {
-                "post": operation("Detect, translate if Arabic, and summarize", Result, ResultBatch, common)
+                "post": operation(
+                    "Detect, translate (Arabic to English; English to Arabic with target_language ar), summarize",
+                    Result,
+                    ResultBatch,
+                    common,
+                )
             },
             "/api/v1/translate": {
                 "post": operation("Detect and translate, sentence-aligned", Result, ResultBatch, common)

@@ -34,6 +34,10 @@ from .errors import InvalidInput, TextTooLong
 
 SourceLanguage = Literal["auto", "ar", "en"]
 SummarizerName = Literal["extractive", "abstractive"]
+TargetLanguage = Literal["en", "ar"]
+TranslateMode = Literal["summary", "full"]
+TARGET_LANGUAGES: tuple[str, ...] = get_args(TargetLanguage)
+TRANSLATE_MODES: tuple[str, ...] = get_args(TranslateMode)
 SOURCE_LANGUAGES: tuple[str, ...] = get_args(SourceLanguage)
 SUPPORTED_LANGUAGES: tuple[str, ...] = tuple(lang for lang in SOURCE_LANGUAGES if lang != "auto")
 SUMMARIZERS: tuple[str, ...] = get_args(SummarizerName)
@@ -65,6 +69,19 @@ class RequestOptions(BaseModel):
 
     source_language: SourceLanguage = Field(
         "auto", description="The text's language, or 'auto' to detect it (the detected language must be ar or en)"
+    )
+    target_language: TargetLanguage = Field(
+        "en",
+        description="The language of the translations: 'en' (Arabic text is translated to English, English is "
+        "summarized as it is) or 'ar' (English text is translated to Arabic; Arabic text is still translated "
+        "to English)",
+    )
+    translate: TranslateMode | Unset = Field(
+        None,
+        description="With English text and target_language 'ar': 'summary' translates only the summary's "
+        "sentences, 'full' the whole text. Default: 'summary' when summarizing; only translating "
+        "(/translate, task translate) always translates the whole text",
+        json_schema_extra=_no_default,
     )
     summary_sentences: Annotated[int, Field(ge=1, le=MAX_SUMMARY_SENTENCES)] | Unset = Field(
         None,
@@ -109,6 +126,13 @@ class Options(RequestOptions):
     """What a caller of the pipeline may choose per request; invalid values raise InvalidInput."""
 
     summarize: bool = Field(True, description="False: translate only")
+
+    def translate_mode(self) -> TranslateMode:
+        """What English->Arabic translates: the summary's sentences or the whole text (always when not
+        summarizing)."""
+        if not self.summarize:
+            return "full"
+        return self.translate or "summary"
 
     @model_validator(mode="wrap")
     @classmethod
@@ -392,7 +416,7 @@ class DetectResult(Detection):
 
 @dataclass
 class AlignedSentence:
-    """One source sentence, its translation (None when the source is English) and its paragraph."""
+    """One source sentence, its translation (None when not translated) and its paragraph."""
 
     index: int
     paragraph: int
@@ -402,7 +426,8 @@ class AlignedSentence:
 
 @dataclass
 class Summary:
-    """The summary in English and, for extractive summaries of Arabic, as the Arabic sentences it came from."""
+    """The summary in English and in Arabic: for Arabic text the Arabic sentences it came from (extractive), for
+    English text with target_language 'ar' their Arabic translation (sentence-aligned); else None."""
 
     method: SummarizerName
     english: str
@@ -433,6 +458,13 @@ class Result:
     summary: Summary | None
     models: dict[str, ModelUsed] = dataclasses.field(default_factory=dict)
     timings_ms: dict[str, float] = dataclasses.field(default_factory=dict)
+    target_language: Annotated[
+        str,
+        Field(
+            json_schema_extra={"enum": list(TARGET_LANGUAGES)},
+            description="The language of the translations in this result ('en' for Arabic text)",
+        ),
+    ] = "en"
 
     @field_serializer("timings_ms")
     def _rounded(self, timings: dict[str, float]) -> dict[str, float]:

@@ -9,7 +9,7 @@ from contextlib import contextmanager, nullcontext
 from .config import Settings
 from .detect import Detection, LanguageDetector
 from .errors import ModelUnavailable, UnsupportedLanguage
-from .models import Models
+from .models import EN_AR, Models
 from .schemas import (  # the data classes live with the API's definition; imported here for callers
     MAX_BEAM_SIZE,
     SOURCE_LANGUAGES,
@@ -21,6 +21,7 @@ from .schemas import (  # the data classes live with the API's definition; impor
     check_text,
 )
 from .segment import join_paragraphs, split_paragraphs
+from .store import PULL_HINT
 from .summarize import ExtractiveSummarizer
 from .translate import Ticket, Translator
 
@@ -61,7 +62,8 @@ class Pipeline:
         return self.detector.detect(self.check_text(text))
 
     def process(self, text: str, options: Options = Options()) -> Result:
-        """Detect, translate if Arabic, summarize. Raises SummarizerError subclasses."""
+        """Detect, translate (Arabic to English; English to Arabic with target_language ar), summarize.
+        Raises SummarizerError subclasses."""
         return self._run(text, options.validated(), summarize=options.summarize)
 
     def translate(self, text: str, options: Options = Options()) -> Result:
@@ -71,19 +73,29 @@ class Pipeline:
     # -- the pipeline ------------------------------------------------------------------------
 
     def _run(self, text: str, options: Options, summarize: bool) -> Result:
-        # Announce the request to the translation queue on arrival, so that the rounds it shares with concurrent
-        # requests wait for it while it is detected and segmented; leaving the block withdraws the announcement.
-        translator = self.models.translator
+        # Announce the request to the translation queue it will probably use on arrival, so that the rounds it
+        # shares with concurrent requests wait for it while it is detected and segmented; leaving the block
+        # withdraws the announcement.
+        if options.target_language == "ar" and options.source_language != "ar":
+            translator = self.models.translator_en_ar
+        else:
+            translator = self.models.translator
         with translator.expecting() if translator is not None else nullcontext() as ticket:
-            return self._run_announced(text, options, summarize, ticket)
+            return self._run_announced(text, options, summarize, ticket, translator)
 
-    def _run_announced(self, text: str, options: Options, summarize: bool, ticket: Ticket | None) -> Result:
+    def _run_announced(
+        self, text: str, options: Options, summarize: bool, ticket: Ticket | None, announced: Translator | None
+    ) -> Result:
         timings: dict[str, float] = {}
         with _timed(timings, "detect"):
             detection = self.detector.detect(self.check_text(text))
         language = detection.language if options.source_language == "auto" else options.source_language
-        if language != "ar" and ticket is not None:
-            ticket.cancel()  # nothing to translate: the queue's rounds must not wait for this request
+        # Arabic is always translated to English; English only when Arabic is asked for.
+        target = "ar" if language == "en" and options.target_language == "ar" else "en"
+        needed = {"ar": self.models.translator, "en": self.models.translator_en_ar if target == "ar" else None}
+        if ticket is not None and needed.get(language) is not announced:
+            ticket.cancel()  # not this queue's request: its rounds must not wait for it
+            ticket = None
         if language not in SUPPORTED_LANGUAGES:
             raise UnsupportedLanguage(
                 _unsupported_message(detection),
@@ -96,11 +108,25 @@ class Pipeline:
         sources = [s for p in paragraphs for s in p.sentences]
         where = [i for i, p in enumerate(paragraphs) for _ in p.sentences]
         models: dict = {}
-        translations = None
+        translator = None
         if language == "ar":
             translator = self._translator()
+        elif target == "ar":
+            translator = self._translator_en_ar()
+        translations: list[str | None] | None = None
+        # Only the summary's sentences, when English->Arabic is asked for the summary only: translated below.
+        if translator is not None and not (target == "ar" and summarize and options.translate_mode() == "summary"):
             with _timed(timings, "translate"):
-                translations = translator.translate_sentences(sources, options.beam_size, ticket=ticket)
+                translations = list(translator.translate_sentences(sources, options.beam_size, ticket=ticket))
+        english = sources if language == "en" else translations
+        summary = None
+        if summarize:
+            with _timed(timings, "summarize"):
+                summary = self._summarize(sources, english, language, options, models)
+        if target == "ar" and summary is not None and translator is not None:
+            with _timed(timings, "translate"):
+                translations = self._arabic_summary(summary, sources, translations, translator, options, ticket)
+        if translator is not None:
             beam_size = options.beam_size or translator.default_beam_size
             models["translation"] = translator.describe() | {"beam_size": beam_size}
         sentences = [
@@ -108,25 +134,55 @@ class Pipeline:
             for i, src in enumerate(sources)
         ]
         translation = None
-        if translations is not None:
+        if translations is not None and all(t is not None for t in translations):
             by_paragraph: list[list[str]] = [[] for _ in paragraphs]
             for sentence in sentences:
                 by_paragraph[sentence.paragraph].append(sentence.translation or "")
             translation = join_paragraphs(by_paragraph, [p.separator for p in paragraphs])
-        summary = None
-        if summarize:
-            with _timed(timings, "summarize"):
-                summary = self._summarize(sources, translations, language, options, models)
         timings["total"] = sum(timings.values())
-        return Result(detection, language, translation, sentences, summary, models, timings)
+        return Result(detection, language, translation, sentences, summary, models, timings, target)
+
+    def _arabic_summary(
+        self,
+        summary: Summary,
+        sources: list[str],
+        translations: list[str | None] | None,
+        translator: Translator,
+        options: Options,
+        ticket: Ticket | None,
+    ) -> list[str | None] | None:
+        """Put the Arabic of an English summary in summary.arabic, sentence-aligned: the chosen sentences'
+        translations (translating them now when only the summary is translated), or for an abstractive summary
+        the translation of its sentences. Returns the sentences' translations (None where not translated)."""
+        if summary.sentence_indexes is None:  # abstractive: its own English sentences
+            pieces = [s for p in split_paragraphs(summary.english) for s in p.sentences]
+            summary.arabic = " ".join(translator.translate_sentences(pieces, options.beam_size, ticket=ticket))
+            return translations
+        if translations is None:
+            chosen = summary.sentence_indexes
+            done = translator.translate_sentences([sources[i] for i in chosen], options.beam_size, ticket=ticket)
+            translations = [None] * len(sources)
+            for i, text in zip(chosen, done):
+                translations[i] = text
+        summary.arabic = " ".join(translations[i] or "" for i in summary.sentence_indexes)
+        return translations
 
     def _translator(self) -> Translator:
         if self.models.translator is None:
             raise self.models.load_errors.get("translation") or ModelUnavailable("No translation model is loaded")
         return self.models.translator
 
-    def _summarize(self, sources, translations, language, options: Options, models: dict) -> Summary:
-        english = translations if translations is not None else sources
+    def _translator_en_ar(self) -> Translator:
+        if self.models.translator_en_ar is None:
+            raise self.models.load_errors.get(EN_AR) or ModelUnavailable(
+                "No English->Arabic translation model is loaded. Get it with: "
+                + PULL_HINT.format(name=self.settings.en_ar_model),
+                model=self.settings.en_ar_model,
+                command=PULL_HINT.format(name=self.settings.en_ar_model),
+            )
+        return self.models.translator_en_ar
+
+    def _summarize(self, sources, english, language, options: Options, models: dict) -> Summary:
         method = options.summarizer or self.settings.summarizer
         if method == "abstractive":
             abstractive = self.models.abstractive

@@ -59,13 +59,14 @@ class SharedTranslationCache:
         return self.local.stats() | {"shared_hits": self.shared_hits}
 
 
-def attach(translator, settings, store) -> None:
-    """Put the shared Redis tier behind translator's cache when SUMMARIZER_REDIS_URL is set."""
+def attach(translator, settings, store, name: str | None = None) -> None:
+    """Put the shared Redis tier behind translator's cache when SUMMARIZER_REDIS_URL is set (name: its model,
+    default the Arabic->English setting)."""
     if not settings.redis_url or settings.translation_cache_size <= 0:
         return
     from .worker import redis_client
 
-    name = settings.translation_model
+    name = name or settings.translation_model
     revision = store.snapshot(name).get("commit", "") if name in store.entries else ""
     translator.cache = SharedTranslationCache(
         translator.cache, redis_client(settings.redis_url), settings.translation_cache_ttl_s, f"{name}@{revision}"

@@ -59,6 +59,8 @@ class ModelEntry:
     pull_by_default: bool = True
     # Multilingual opus-mt targets: the token each source sentence starts with (e.g. ">>ara<<").
     target_token: str = ""
+    # Translation models: "ar-en" (SUMMARIZER_TRANSLATION_MODEL) or "en-ar" (SUMMARIZER_EN_AR_MODEL).
+    direction: str = "ar-en"
 
 
 def load_manifest() -> dict[str, ModelEntry]:
@@ -170,7 +172,10 @@ def _remove(path: Path) -> None:
 
 def missing_message(entry: ModelEntry, target: Path, cause: str) -> str:
     """The one plain message for a model that is not here: what is missing, why, and how to get it here."""
-    variable = "SUMMARIZER_TRANSLATION_MODEL" if entry.role == "translation" else "SUMMARIZER_SUMMARIZATION_MODEL"
+    if entry.role == "translation":
+        variable = "SUMMARIZER_EN_AR_MODEL" if entry.direction == "en-ar" else "SUMMARIZER_TRANSLATION_MODEL"
+    else:
+        variable = "SUMMARIZER_SUMMARIZATION_MODEL"
     where = f"is incomplete in {target} (no {MARKER} of a finished pull)" if target.exists() else f"is not in {target}"
     return (
         f"The {entry.role} model '{entry.name}' ({entry.repo}@{entry.revision}) {where} ({cause}). "

@@ -31,6 +31,7 @@ def settings(tiny_models, tmp_path_factory) -> Settings:
         models_dir=tmp_path_factory.mktemp("models"),
         cache_dir=tmp_path_factory.mktemp("cache"),  # CTranslate2 conversions of this run, not the user's cache
         translation_model=str(tiny_models["translation"]),
+        en_ar_model=str(tiny_models["translation_en_ar"]),
         summarization_model=str(tiny_models["summarization"]),
         summary_sentences=2,
         rate_limit="",  # tests call the API far more often than a client would; tests/test_security.py covers it
@@ -39,7 +40,7 @@ def settings(tiny_models, tmp_path_factory) -> Settings:
 
 @pytest.fixture(scope="session")
 def pipeline(settings) -> Iterator[Pipeline]:
-    """A pipeline with both tiny models loaded."""
+    """A pipeline with the tiny models loaded (both translation directions and the summarizer)."""
     pipe = Pipeline(settings, Models.load(settings))
     assert not pipe.models.load_errors, pipe.models.load_errors
     yield pipe

@@ -98,7 +98,8 @@ def test_form_encoded_and_txt_upload(client):
 
 def test_models_and_probes(client, spec):
     models = client.get("/api/v1/models")
-    assert {m["role"]: m["loaded"] for m in models.get_json()["models"]} == {"translation": True, "summarization": True}
+    loaded = {m["role"]: m["loaded"] for m in models.get_json()["models"]}
+    assert loaded == {"translation": True, "summarization": True, "translation_en_ar": True}
     check(spec, "/api/v1/models", "get", models)
     assert client.get("/healthz").get_json() == {"status": "ok"}
     assert client.get("/readyz").status_code == 200

@@ -9,11 +9,12 @@ from tinymodels import ARTICLE, ARTICLE_TRANSLATION
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def run(args, settings, stdin=None):
+def run(args, settings, stdin=None, extra_env=None):
     env = dict(
         os.environ,
         SUMMARIZER_TRANSLATION_MODEL=settings.translation_model,
         SUMMARIZER_MODELS_DIR=str(settings.models_dir),
+        **(extra_env or {}),
     )
     return subprocess.run(
         [sys.executable, "-m", "summarizer", *args],

@@ -7,6 +7,11 @@
 * The same MarianMT saved as the real opus-mt repositories ship it: weights
   in `pytorch_model.bin` (a torch pickle, no safetensors) and a
   generation_config.json with `renormalize_logits: true`.
+* A MarianMT English->Arabic model, multi-target like opus-mt-en-ar: each
+  source starts with a target token (>>ara<< or >>arz<<, both in vocab.json)
+  and each token maps the same English sentences to different Arabic ones
+  (EN_AR_PAIRS, EN_ARZ_PAIRS); without a token it gives yet others
+  (EN_NO_TOKEN_PAIRS), so a missing or wrong token shows as a wrong translation.
 * A BART summarizer with a byte-level BPE tokenizer, trained until it
   reproduces a known summary of the English translation of the test article.
 
@@ -49,6 +54,14 @@ ABSTRACT_SUMMARIES = {
     " ".join(ARTICLE_TRANSLATION.split()): "Eight US soldiers were injured in a missile attack on Ain al-Asad base.",
     "The minister arrived in Baghdad on Tuesday morning. The attack caused no deaths.": "The minister arrived in Baghdad.",
 }
+# English -> Arabic: the English sentences of PAIRS back to their Arabic with >>ara<<; with >>arz<< each goes to
+# the next sentence's Arabic, and with no token to the one after (the tiny model's made-up "wrong" outputs).
+EN_SOURCES = [tgt for _, tgt in PAIRS[:6]]
+AR_TARGETS = [src for src, _ in PAIRS[:6]]
+EN_AR_PAIRS = list(zip(EN_SOURCES, AR_TARGETS))
+EN_ARZ_PAIRS = list(zip(EN_SOURCES, AR_TARGETS[1:] + AR_TARGETS[:1]))
+EN_NO_TOKEN_PAIRS = list(zip(EN_SOURCES, AR_TARGETS[2:] + AR_TARGETS[:2]))
+EN_AR_TOKENS = (">>ara<<", ">>arz<<")
 MAX_INPUT_TOKENS = None  # computed: the longest training sentence, in tokens
 ENGLISH_EXTRA = (
     "The summary of the news is short. Soldiers, officials and ministers spoke about attacks, "
@@ -70,6 +83,7 @@ def build_all() -> dict[str, Path]:
         "translation": base / "tiny-opus-mt-ar-en",
         "summarization": base / "tiny-bart-summarizer",
         "translation_bin": base / "tiny-opus-mt-ar-en-bin",
+        "translation_en_ar": base / "tiny-opus-mt-en-ar",
     }
     if not (paths["translation"] / "config.json").exists():
         _atomic_build(paths["translation"], build_marian)
@@ -77,6 +91,8 @@ def build_all() -> dict[str, Path]:
         _atomic_build(paths["summarization"], build_bart)
     if not (paths["translation_bin"] / "config.json").exists():
         _atomic_build(paths["translation_bin"], lambda folder: build_marian_bin(paths["translation"], folder))
+    if not (paths["translation_en_ar"] / "config.json").exists():
+        _atomic_build(paths["translation_en_ar"], build_marian_en_ar)
     return paths
 
 
@@ -110,10 +126,11 @@ def _train_spm(lines: list[str], vocab_size: int) -> bytes:
     return model.getvalue()
 
 
-def write_opus_mt_vocab(folder: Path, size: int | None = None) -> int:
+def write_opus_mt_vocab(folder: Path, size: int | None = None, tokens: tuple[str, ...] = ()) -> int:
     """Write vocab.json the opus-mt way from folder's source.spm and target.spm; return the <pad> id.
 
-    </s> and <unk> first, the joint pieces, fillers up to `size` if given, <pad> as the last entry.
+    </s> and <unk> first, then `tokens` (target-language tokens such as >>ara<<), the joint pieces, fillers up
+    to `size` if given, <pad> as the last entry.
     """
     import sentencepiece as spm
 
@@ -121,7 +138,7 @@ def write_opus_mt_vocab(folder: Path, size: int | None = None) -> int:
     for name in ("source.spm", "target.spm"):
         sp = spm.SentencePieceProcessor(model_file=str(folder / name))
         pieces |= {sp.id_to_piece(i) for i in range(sp.get_piece_size()) if not sp.is_unknown(i)}
-    vocab = ["</s>", "<unk>"] + sorted(pieces - {"</s>", "<unk>", "<pad>"})
+    vocab = ["</s>", "<unk>", *tokens] + sorted(pieces - {"</s>", "<unk>", "<pad>", *tokens})
     if size is not None:
         vocab += [f"▁filler{i}" for i in range(size - len(vocab) - 1)]
     vocab.append("<pad>")
@@ -207,6 +224,37 @@ def build_marian(folder: Path) -> None:
     tok_config = json.loads(config_path.read_text())
     tok_config["model_max_length"] = limit
     config_path.write_text(json.dumps(tok_config, ensure_ascii=False, indent=2))
+
+
+def build_marian_en_ar(folder: Path) -> None:
+    """Train a tiny multi-target MarianMT English->Arabic on EN_AR_PAIRS (>>ara<<), EN_ARZ_PAIRS (>>arz<<) and
+    EN_NO_TOKEN_PAIRS (no token), saved like opus-mt-en-ar (the tokens in vocab.json, not in source.spm)."""
+    import torch
+    from transformers import MarianTokenizer
+
+    torch.manual_seed(0)
+    (folder / "source.spm").write_bytes(_train_spm(EN_SOURCES * 3, 120))
+    (folder / "target.spm").write_bytes(_train_spm(AR_TARGETS * 3, 120))
+    pad = write_opus_mt_vocab(folder, tokens=EN_AR_TOKENS)
+    tokenizer = MarianTokenizer(
+        str(folder / "source.spm"), str(folder / "target.spm"), str(folder / "vocab.json"), model_max_length=512
+    )
+    sources, targets = [], []
+    for prefix, pairs in (
+        (EN_AR_TOKENS[0] + " ", EN_AR_PAIRS),
+        (EN_AR_TOKENS[1] + " ", EN_ARZ_PAIRS),
+        ("", EN_NO_TOKEN_PAIRS),
+    ):
+        sources += [prefix + src for src, _ in pairs]
+        targets += [tgt for _, tgt in pairs]
+    model = opus_mt_model(
+        vocab_size=pad + 1, d_model=64, layers=2, heads=4, ffn=128, dropout=0.0, attention_dropout=0.0
+    )
+    embeddings = model.get_input_embeddings().weight
+    _train_until_exact(model, tokenizer, sources, targets, pad, after_step=lambda: embeddings[pad].zero_(), steps=3000)
+    model.eval()
+    model.save_pretrained(folder)
+    tokenizer.save_pretrained(folder)
 
 
 def build_marian_bin(source: Path, folder: Path) -> None:

@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import json
+import re
 from pathlib import Path
 from typing import Any
 
@@ -14,8 +16,14 @@ from .translator import Translator
 ENGINES = ("transformers", "ctranslate2")
 
 
-def load_engine(settings: Settings, path: Path, name: str | None = None) -> TranslationEngine:
-    """The configured engine on the model folder at path (name: what results call it; default the folder's).
+# The target-language token a multi-target opus-mt model expects for each output language.
+TARGET_TOKENS = {"en": ">>eng<<", "ar": ">>ara<<"}
+_LANGUAGE_TOKEN = re.compile(r"^>>[^<>\s]+<<$")
+
+
+def load_engine(settings: Settings, path: Path, name: str | None = None, target_token: str = "") -> TranslationEngine:
+    """The configured engine on the model folder at path (name: what results call it; default the folder's;
+    target_token: what every source sentence starts with, "" for none).
 
     The one place that maps Settings to engine parameters. Raises ValueError for an unknown engine.
     """
@@ -29,6 +37,7 @@ def load_engine(settings: Settings, path: Path, name: str | None = None) -> Tran
         "output_ratio": settings.max_output_ratio,
         "output_offset": settings.max_output_offset,
         "no_repeat_ngram_size": settings.no_repeat_ngram_size,
+        "target_token": target_token,
     }
     if settings.translation_engine == "transformers":
         from .marian import MarianEngine
@@ -74,17 +83,53 @@ def batching_translator(engine: TranslationEngine, settings: Settings) -> Transl
     )
 
 
-def load_translator(settings: Settings, store: ModelStore, name: str | None = None) -> Translator:
-    """The configured translation model, engine and batching front.
+def load_translator(
+    settings: Settings,
+    store: ModelStore,
+    name: str | None = None,
+    model: str | None = None,
+    role: str = "translation",
+    target_language: str = "en",
+) -> Translator:
+    """The translation model `model` (a manifest name or a local folder; default the Arabic->English setting)
+    on the configured engine, behind the batching front.
 
-    Raises ModelUnavailable when the model is not in the store, ValueError for an unknown engine.
+    Raises ModelUnavailable when the model is not in the store, ValueError for an unknown engine or a
+    multi-target model whose target-language token cannot be told (see target_token).
     """
-    path = store.resolve(settings.translation_model, role="translation")
-    return batching_translator(load_engine(settings, path, name), settings)
+    model = model or settings.translation_model
+    path = store.resolve(model, role=role)
+    token = target_token(store, model, path, target_language)
+    return batching_translator(load_engine(settings, path, name, target_token=token), settings)
+
+
+def target_token(store: ModelStore, model: str, path: Path, target_language: str) -> str:
+    """The token every source sentence starts with: the manifest entry's for a known model; for a local folder,
+    from its vocabulary: none when it holds no >>xxx<< token, the token of target_language when it is among
+    them (>>ara<< for Arabic), the only one when there is one. Raises ValueError when there are several and
+    none is the target language's."""
+    if model in store.entries:
+        return store.entries[model].target_token
+    vocab_file = Path(path) / "vocab.json"
+    vocab = json.loads(vocab_file.read_text(encoding="utf-8")) if vocab_file.is_file() else {}
+    tokens = sorted(t for t in vocab if _LANGUAGE_TOKEN.match(t))
+    wanted = TARGET_TOKENS.get(target_language, "")
+    if not tokens:
+        return ""
+    if wanted in tokens:
+        return wanted
+    if len(tokens) == 1:
+        return tokens[0]
+    raise ValueError(
+        f"{Path(path).name} is a multi-target model ({len(tokens)} target-language tokens such as "
+        f"{', '.join(tokens[:3])}) but its vocabulary has no {wanted or 'token for ' + target_language}: "
+        "it cannot be told which language to write"
+    )
 
 
 __all__ = [
     "ENGINES",
+    "TARGET_TOKENS",
     "BatchQueue",
     "QueueClosed",
     "Ticket",
@@ -95,4 +140,5 @@ __all__ = [
     "load_engine",
     "load_translator",
     "resolve_device",
+    "target_token",
 ]

@@ -108,7 +108,7 @@ class CTranslate2Engine(MarianModelBase):
         """Everything at once: length-sorted sub-batches of at most batch_size (one per parallel decoder for a
         single text) are all handed to CTranslate2 together, the longest first, so its decoders stay busy with
         full batches when the queue hands over many requests' sentences in one round."""
-        tokens = [self.vocab.encode(s) for s in sentences]
+        tokens = [self.source_tokens(s) for s in sentences]  # with the target-language token as a source prefix
         # Longest first: the decoders take sub-batches in the order given, so the longest ones start first and
         # the short ones fill in at the end (longest-processing-time-first scheduling).
         order = sorted(range(len(tokens)), key=lambda i: len(tokens[i]), reverse=True)

@@ -16,6 +16,8 @@ class MarianModelBase:
 
     beam_size 0 means the model's own generation config; the output of an input of n tokens is bounded to
     int(n * output_ratio) + output_offset new tokens; no_repeat_ngram_size 0 is off; device: cpu or cuda.
+    target_token: the token a multi-target model (opus-mt-en-ar) needs at the start of every source sentence
+    to choose the output language, such as ">>ara<<" ("" for a single-target model); it must be in vocab.json.
     """
 
     engine = "abstract"
@@ -31,6 +33,7 @@ class MarianModelBase:
         output_offset: int = 10,
         no_repeat_ngram_size: int = 0,
         device: str = "cpu",
+        target_token: str = "",
     ):
         self.path = Path(path)
         self.device = device
@@ -40,6 +43,9 @@ class MarianModelBase:
         self.output_offset = output_offset
         self.no_repeat_ngram_size = no_repeat_ngram_size
         self.vocab = MarianVocab(self.path)
+        if target_token and target_token not in self.vocab.encoder:
+            raise ValueError(f"The target-language token {target_token!r} is not in {self.path.name}/vocab.json")
+        self.target_token = target_token
         config = _read_json(self.path / "config.json")
         generation = _read_json(self.path / "generation_config.json")
         self.max_input_tokens = min(self.vocab.model_max_length, int(config.get("max_position_embeddings", 512)))
@@ -50,9 +56,13 @@ class MarianModelBase:
         """Name and engine, for the result's list of models used."""
         return {"name": self.name, "engine": self.engine}
 
+    def source_tokens(self, text: str) -> list[str]:
+        """The model's input for text: the target-language token if any, the pieces, end-of-sentence."""
+        return ([self.target_token] if self.target_token else []) + self.vocab.encode(text)
+
     def count_tokens(self, text: str) -> int:
-        """Source tokens of text, end-of-sentence included."""
-        return len(self.vocab.encode(text))
+        """Source tokens of text, the target-language token and end-of-sentence included."""
+        return len(self.source_tokens(text))
 
     def max_new_tokens(self, input_tokens: int) -> int:
         """The output bound for an input of this many tokens.
@@ -77,6 +87,7 @@ class MarianModelBase:
             self.output_offset,
             self.no_repeat_ngram_size,
             self.device,  # a GPU's arithmetic may round differently
+            self.target_token,
         )
 
     def translate(self, sentences: list[str], beam_size: int | None = None) -> list[str]:
@@ -121,7 +132,9 @@ class MarianEngine(MarianModelBase):
         eos = self.model.config.eos_token_id
         for start in range(0, len(order), self.batch_size):
             rows = order[start : start + self.batch_size]
-            batch = self.tokenizer([sentences[i] for i in rows], return_tensors="pt", padding=True)
+            # MarianTokenizer keeps a leading >>xxx<< whole (looked up in vocab.json), as the model cards ask.
+            prefix = f"{self.target_token} " if self.target_token else ""
+            batch = self.tokenizer([prefix + sentences[i] for i in rows], return_tensors="pt", padding=True)
             if self.device != "cpu":
                 batch = batch.to(self.device)
             with torch.inference_mode():
