@@ -25,7 +25,7 @@ from .errors import (
     UnsupportedLanguage,
 )
 from .inputs import parse_request, read_body
-from .schemas import RequestOptions, Result
+from .schemas import Result
 
 bp = Blueprint("web", __name__)
 
@@ -151,8 +151,6 @@ def _with_direction(body: dict, direction: str) -> dict:
     source, target = DIRECTIONS[direction]
     body = dict(body, source_language=source)
     if target != "en":
-        if "target_language" not in RequestOptions.model_fields:
-            raise InvalidInput("English → Arabic is not available on this server.", field="direction")
         body["target_language"] = target
     else:
         body.pop("translate", None)  # the checkbox only applies to English -> Arabic
@@ -270,7 +268,7 @@ def _downloads(result: Result) -> dict[str, str]:
 
 def as_text(result: Result) -> str:
     """The result as plain text: detection, the summary in each language, the translation."""
-    target = getattr(result, "target_language", "en")
+    target = result.target_language
     source = result.source_language
     lines = [f"Detected language: {LANGUAGE_NAMES.get(result.detection.language, result.detection.language)}"]
     if source != target:

@@ -117,13 +117,8 @@ document.addEventListener("DOMContentLoaded", () => {
   directionChanged();
   swap.hidden = false;
   swap.addEventListener("click", () => {
-    let current = direction().value;
-    if (current === "auto") { // the way the text would go if detected: mostly Arabic letters means Arabic -> English
-      const arabic = (text.value.match(/\p{Script=Arabic}/gu) || []).length;
-      const latin = (text.value.match(/\p{Script=Latin}/gu) || []).length;
-      current = arabic > latin ? "ar-en" : "en-ar";
-    }
-    const next = form.querySelector(`input[name=direction][value=${current === "ar-en" ? "en-ar" : "ar-en"}]`);
+    // "Detect" translates into English, so its other way round is English -> Arabic.
+    const next = form.querySelector(`input[name=direction][value=${direction().value === "en-ar" ? "ar-en" : "en-ar"}]`);
     next.checked = true;
     directionChanged();
     say(`Direction: ${next.parentElement.textContent.trim()}.`);
