@@ -207,6 +207,7 @@ document.addEventListener("DOMContentLoaded", () => {
     result.setAttribute("aria-busy", "true");
     elapsed.textContent = "Working…";
     progress.hidden = false;
+    say("Working…"); // announced once; the seconds counting up beside it are not a live region
     const tick = setInterval(() => {
       elapsed.textContent = `Working… ${Math.round((Date.now() - started) / 1000)} s`;
     }, 1000);
@@ -230,11 +231,13 @@ document.addEventListener("DOMContentLoaded", () => {
           if (parsed.error && parsed.error.message) content = errorBox(parsed.error.message);
         } catch (err) { /* not our JSON */ }
       }
+      say("");
       show(content || errorBox(proxyMessage(response.status, response.statusText)));
     } catch (err) {
       if (err.name === "AbortError") {
         say("Cancelled: the previous result is still shown.");
       } else {
+        say("");
         show(errorBox(`The service could not be reached (${err.message}). Check the connection and try again.`));
       }
     } finally {
