@@ -7,8 +7,9 @@ import threading
 
 import pytest
 
+from summarizer import create_app
 from summarizer.web import as_text, isolate_latin
-from tinymodels import PAIRS
+from tinymodels import EN_AR_PAIRS, PAIRS
 
 
 def post(client, **fields):
@@ -150,3 +151,23 @@ def test_the_plain_text_download(pipeline):
         f"Summary (English)\n{PAIRS[0][1]}\n\nSummary (Arabic)\n{PAIRS[0][0]}\n\n"
         f"Translation (English)\n{PAIRS[0][1]} {PAIRS[1][1]}\n"
     )
+
+
+def test_english_to_arabic_from_the_direction_field(client):
+    english = [en for en, _ in EN_AR_PAIRS[:2]]
+    response = post(client, text=" ".join(english), direction="en-ar", translate="full", summary_sentences="1")
+    assert response.status_code == 200, error_of(response)
+    for _, arabic in EN_AR_PAIRS[:2]:
+        assert f'<td dir="rtl" lang="ar" data-label="العربية">{arabic}</td>' in response.text
+    assert "Result: English → Arabic" in response.text
+    # "translate" applies to English -> Arabic only: with another direction it is not sent on.
+    response = post(client, text=" ".join(english), direction="auto", translate="full")
+    assert response.status_code == 200 and "Result: English</h2>" in response.text
+
+
+def test_english_to_arabic_without_its_model_names_the_command(settings):
+    app = create_app(settings.replace(en_ar_model="opus-mt-en-ar", load_abstractive=False))
+    response = post(app.test_client(), text=EN_AR_PAIRS[0][0], direction="en-ar")
+    assert response.status_code == 503
+    assert "python -m summarizer models pull opus-mt-en-ar" in error_of(response)
+    assert f">{EN_AR_PAIRS[0][0]}</textarea>" in response.text
