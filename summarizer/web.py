@@ -25,7 +25,7 @@ from .errors import (
     UnsupportedLanguage,
 )
 from .inputs import parse_request, read_body
-from .schemas import Result
+from .schemas import RequestOptions, Result, accepted
 
 bp = Blueprint("web", __name__)
 
@@ -101,8 +101,11 @@ def submit():
         if not text.strip():
             raise InvalidInput("Paste or type a text (Arabic or English), or choose a .txt file.", field="text")
         parsed = parse_request(body, settings, allow_many=False, from_form=True)
-        work = lambda: pipeline.process(parsed.texts[0], parsed.options)
-        result = _submissions().run(_key(token, body), work) if token else work()
+        result = (
+            _submissions().run(_key(token, body), lambda: pipeline.process(parsed.texts[0], parsed.options))
+            if token
+            else pipeline.process(parsed.texts[0], parsed.options)
+        )
     except SummarizerError as exc:
         size = _size(upload) if filename else None
         return _page(form=form, error=exc, message=for_people(exc, filename, size)), exc.status
@@ -142,7 +145,7 @@ def for_people(exc: SummarizerError, filename: str | None = None, size: int | No
         return "This text took too long. Try a shorter text, or the fast translation."
     field = details.get("field")
     if isinstance(exc, InvalidInput) and field in FIELD_NAMES:
-        return f"{FIELD_NAMES[field]}: {exc.message.split(', not ')[0].replace(repr(field), 'the value')}."
+        return f"{FIELD_NAMES[field]} must be {accepted(RequestOptions.model_fields[field])}."
     return exc.message
 
 

@@ -439,7 +439,7 @@ def test_a_model_that_fails_to_load(settings, tmp_path, engine):
         (
             {"text": PAIRS[3][0], "beam_size": "9"},
             400,
-            "Translation: the value must be an integer from 1 to 8.",
+            "Translation must be an integer from 1 to 8.",
         ),
         ({"text": PAIRS[3][0], "texts": "x"}, 400, "Unknown field &#39;texts&#39;; did you mean &#39;text&#39;?"),
     ],

@@ -50,7 +50,7 @@ def test_errors_in_words_for_people(client, text, status, message):
 def test_a_field_error_names_the_field_as_the_form_labels_it(client):
     response = post(client, text="The council met.", summary_sentences="many")
     assert response.status_code == 400
-    assert error_of(response) == "Summary length: the value must be an integer from 1 to 100."
+    assert error_of(response) == "Summary length must be an integer from 1 to 100."
 
 
 def test_an_unknown_direction_is_refused(client):
