@@ -113,6 +113,9 @@ class Pipeline:
             translator = self._translator()
         elif target == "ar":
             translator = self._translator_en_ar()
+        if translator is not None:
+            beam_size = options.beam_size or translator.default_beam_size
+            models["translation"] = translator.describe() | {"beam_size": beam_size}
         translations: list[str | None] | None = None
         # Only the summary's sentences, when English->Arabic is asked for the summary only: translated below.
         if translator is not None and not (target == "ar" and summarize and options.translate_mode() == "summary"):
@@ -126,9 +129,6 @@ class Pipeline:
         if target == "ar" and summary is not None and translator is not None:
             with _timed(timings, "translate"):
                 translations = self._arabic_summary(summary, sources, translations, translator, options, ticket)
-        if translator is not None:
-            beam_size = options.beam_size or translator.default_beam_size
-            models["translation"] = translator.describe() | {"beam_size": beam_size}
         sentences = [
             AlignedSentence(i, where[i], src, translations[i] if translations else None)
             for i, src in enumerate(sources)

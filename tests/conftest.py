@@ -61,8 +61,8 @@ def sample_text(article_text) -> str:
 
 @pytest.fixture(scope="session")
 def live_server(settings):
-    """The real service: gunicorn serving wsgi:app on a loopback port, on the tiny models."""
-    proc, url, _ = helpers.start_gunicorn(settings, "gunicorn.log")
+    """The real service: gunicorn serving wsgi:app on a loopback port, on the tiny models (both directions)."""
+    proc, url, _ = helpers.start_gunicorn(settings, "gunicorn.log", SUMMARIZER_EN_AR_MODEL=settings.en_ar_model)
     yield url
     proc.terminate()
     proc.wait(timeout=30)

@@ -311,3 +311,31 @@ def test_libretranslate_english_to_arabic(client):
     assert back == {"translatedText": EN_SOURCES[0]}
     bad = client.post("/translate", json={"q": EN_SOURCES[0], "source": "en", "target": "fr"})
     assert bad.status_code == 400 and bad.get_json() == {"error": "'target' must be one of ['en', 'ar'], not 'fr'"}
+
+
+def test_a_multi_target_folder_without_the_arabic_token_is_a_load_error_not_a_crash(settings, tiny_models, tmp_path):
+    other = tmp_path / "dialects-only"
+    shutil.copytree(tiny_models["translation_en_ar"], other)
+    vocab = json.loads((other / "vocab.json").read_text(encoding="utf-8"))
+    vocab[">>apc<<"] = vocab.pop(">>ara<<")
+    (other / "vocab.json").write_text(json.dumps(vocab, ensure_ascii=False), encoding="utf-8")
+    client = create_app(settings.replace(en_ar_model=str(other), load_abstractive=False)).test_client()
+    assert client.get("/readyz").status_code == 200
+    response = client.post("/api/v1/translate", json={"text": EN_SOURCES[0], "target_language": "ar"})
+    assert response.status_code == 503
+    message = response.get_json()["error"]["message"]
+    assert "dialects-only is a multi-target model" in message and "no >>ara<<" in message
+    assert str(tmp_path) not in message
+
+
+def test_the_real_server_reads_summarizer_en_ar_model(live_server):
+    import urllib.request
+
+    request = urllib.request.Request(
+        live_server + "/api/v1/translate",
+        data=json.dumps({"text": ARTICLE_TRANSLATION, "target_language": "ar"}).encode("utf-8"),
+        headers={"Content-Type": "application/json"},
+    )
+    with urllib.request.urlopen(request, timeout=60) as response:
+        body = json.load(response)
+    assert body["translation"] == ARTICLE and body["target_language"] == "ar"
