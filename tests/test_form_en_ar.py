@@ -5,24 +5,12 @@ from pathlib import Path
 
 import pytest
 
-import helpers
 from test_browser import PHONE, browser, open_page, shot, wait_result  # noqa: F401 (browser: fixture)
 from test_form_a11y import axe_violations
 from tinymodels import EN_AR_PAIRS
 
 ENGLISH = [en for en, _ in EN_AR_PAIRS[:3]]
 ARABIC = [ar for _, ar in EN_AR_PAIRS[:3]]
-
-
-@pytest.fixture(scope="module")
-def en_ar_server(settings):
-    """The real service with the tiny English->Arabic model as its SUMMARIZER_EN_AR_MODEL."""
-    proc, url, _ = helpers.start_gunicorn(
-        settings, "gunicorn-form-en-ar.log", SUMMARIZER_EN_AR_MODEL=settings.en_ar_model
-    )
-    yield url
-    proc.terminate()
-    proc.wait(timeout=30)
 
 
 @pytest.fixture(params=[True, False], ids=["js", "no-js"])
@@ -57,8 +45,8 @@ def right_to_left(page, selector) -> bool:
     )
 
 
-def test_the_summary_in_arabic_right_to_left(page, en_ar_server):
-    send(page, en_ar_server, " ".join(ENGLISH), sentences="2")
+def test_the_summary_in_arabic_right_to_left(page, live_server):
+    send(page, live_server, " ".join(ENGLISH), sentences="2")
     assert page.inner_text("#result-heading") == "Result: English → Arabic"
     chosen = [i for i, sentence in enumerate(ENGLISH) if sentence in page.inner_text("#summary-en")]
     assert len(chosen) == 2
@@ -72,8 +60,8 @@ def test_the_summary_in_arabic_right_to_left(page, en_ar_server):
     shot(page, "en-ar-summary")
 
 
-def test_the_whole_text_in_arabic(page, en_ar_server):
-    send(page, en_ar_server, f"{ENGLISH[0]} {ENGLISH[1]}\n\n{ENGLISH[2]}", sentences="1", whole=True)
+def test_the_whole_text_in_arabic(page, live_server):
+    send(page, live_server, f"{ENGLISH[0]} {ENGLISH[1]}\n\n{ENGLISH[2]}", sentences="1", whole=True)
     rows = page.locator(".alignment tbody tr")
     assert rows.count() == 3
     assert [rows.nth(i).locator("td[lang=en]").inner_text() for i in range(3)] == ENGLISH
@@ -93,10 +81,10 @@ def test_the_whole_text_in_arabic(page, en_ar_server):
     shot(page, "en-ar-full")
 
 
-def test_keyboard_only_swap_to_english_to_arabic(browser, en_ar_server):  # noqa: F811
+def test_keyboard_only_swap_to_english_to_arabic(browser, live_server):  # noqa: F811
     page = open_page(browser)
     try:
-        page.goto(en_ar_server + "/")
+        page.goto(live_server + "/")
         page.focus("#text")
         page.keyboard.type(ENGLISH[0])
         page.keyboard.press("Shift+Tab")  # back to the swap button, just before the box
@@ -113,11 +101,11 @@ def test_keyboard_only_swap_to_english_to_arabic(browser, en_ar_server):  # noqa
 
 
 @pytest.mark.parametrize("size, scheme", [("desktop", "light"), ("phone", "dark")])
-def test_axe_and_lang_on_the_arabic_result(browser, en_ar_server, size, scheme):  # noqa: F811
+def test_axe_and_lang_on_the_arabic_result(browser, live_server, size, scheme):  # noqa: F811
     options = {"viewport": PHONE} if size == "phone" else {}
     page = open_page(browser, color_scheme=scheme, bypass_csp=True, **options)
     try:
-        send(page, en_ar_server, f"{ENGLISH[0]} {ENGLISH[1]}\n\n{ENGLISH[2]}", sentences="2", whole=True)
+        send(page, live_server, f"{ENGLISH[0]} {ENGLISH[1]}\n\n{ENGLISH[2]}", sentences="2", whole=True)
         assert axe_violations(page) == []
         unmarked = page.evaluate(
             """() => [...document.querySelectorAll('#result *')].filter(el =>
