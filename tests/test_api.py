@@ -435,11 +435,11 @@ def test_a_model_that_fails_to_load(settings, tmp_path, engine):
     [
         ({"text": PAIRS[3][0]}, 200, PAIRS[3][1]),
         ({"text": PAIRS[3][0], "beam_size": "4"}, 200, PAIRS[3][1]),
-        ({"text": "   "}, 400, "&#39;text&#39; is empty; send the text to translate and summarize"),
+        ({"text": "   "}, 400, "Paste or type a text (Arabic or English), or choose a .txt file."),
         (
             {"text": PAIRS[3][0], "beam_size": "9"},
             400,
-            "&#39;beam_size&#39; must be an integer from 1 to 8, not &#39;9&#39;",
+            "Translation must be an integer from 1 to 8.",
         ),
         ({"text": PAIRS[3][0], "texts": "x"}, 400, "Unknown field &#39;texts&#39;; did you mean &#39;text&#39;?"),
     ],

@@ -1,0 +1,173 @@
+"""The form's server side through Flask's test client: errors in words for people, line breaks counted once, an
+identical resubmission run once, Latin runs isolated inside Arabic, the plain-text download."""
+
+import io
+import re
+import threading
+
+import pytest
+
+from summarizer import create_app
+from summarizer.web import as_text, isolate_latin
+from tinymodels import EN_AR_PAIRS, PAIRS
+
+
+def post(client, **fields):
+    return client.post("/", data=fields, content_type="multipart/form-data")
+
+
+def error_of(response) -> str:
+    match = re.search(
+        r'<div class="error"[^>]*><strong>Could not process this text.</strong> (.*?)</div>', response.text
+    )
+    assert match, response.text
+    return match.group(1)
+
+
+@pytest.mark.parametrize(
+    "text, status, message",
+    [
+        ("   \r\n ", 400, "Paste or type a text (Arabic or English), or choose a .txt file."),
+        (
+            "Le gouvernement a annoncé de nouvelles mesures économiques pour le pays.",
+            422,
+            "This text looks like French.",
+        ),
+        ("دولت جمهوری اسلامی ایران امروز گفت که برنامه‌های جدیدی برای اقتصاد کشور دارد", 422, "like Persian."),
+        ("12345 67 !!! 2024", 422, "This text has no letters. Paste or type a text in Arabic or English."),
+    ],
+)
+def test_errors_in_words_for_people(client, text, status, message):
+    response = post(client, text=text)
+    assert response.status_code == status
+    assert message in error_of(response)
+    assert "'fr'" not in response.text and "'fa'" not in response.text
+    assert 'id="summarize-form"' in response.text  # the form is still there, with the text
+    if text.strip():
+        assert f">{text}</textarea>" in response.text
+
+
+def test_a_field_error_names_the_field_as_the_form_labels_it(client):
+    response = post(client, text="The council met.", summary_sentences="many")
+    assert response.status_code == 400
+    assert error_of(response) == "Summary length must be an integer from 1 to 100."
+
+
+def test_an_unknown_direction_is_refused(client):
+    response = post(client, text="The council met.", direction="fr-en")
+    assert response.status_code == 400
+    assert "Choose a direction" in error_of(response)
+
+
+def test_line_breaks_are_counted_once(client, settings):
+    limit = settings.max_chars
+    text = ("A line of the article.\r\n" * limit)[: limit + limit // 20]
+    fitting = text.replace("\r\n", "\n")[:limit]
+    assert len(fitting.replace("\n", "\r\n")) > limit  # over the limit if CRLF counted two
+    response = post(client, text=fitting.replace("\n", "\r\n"), summary_sentences="1")
+    assert response.status_code == 200, error_of(response)
+    over = fitting + "x"
+    response = post(client, text=over.replace("\n", "\r\n"))
+    assert response.status_code == 413
+    assert error_of(response) == (
+        f"The text has {limit + 1:,} characters; the limit is {limit:,}. Shorten it and send it again."
+    )
+
+
+def test_a_file_over_the_character_limit_says_its_size_in_kb(client, settings):
+    body = ("word " * (settings.max_chars // 4)).encode()
+    response = client.post(
+        "/", data={"text": "", "file": (io.BytesIO(body), "long.txt")}, content_type="multipart/form-data"
+    )
+    assert response.status_code == 413
+    assert error_of(response) == (
+        f"The file long.txt ({round(len(body) / 1024)} KB) has {len(body):,} characters; "
+        f"the limit is {settings.max_chars:,}. Shorten it and send it again."
+    )
+
+
+def test_a_body_over_the_limit_shows_the_form_with_the_limit_in_kb(client, app):
+    limit = app.config["MAX_CONTENT_LENGTH"]
+    response = client.post(
+        "/",
+        data={"text": "", "file": (io.BytesIO(b"a" * (limit + 1)), "big.txt")},
+        content_type="multipart/form-data",
+    )
+    assert response.status_code == 413
+    assert error_of(response) == f"The file is too large: an upload can be at most {limit // 1024:,} KB."
+    assert 'id="summarize-form"' in response.text
+
+
+def test_an_identical_resubmission_runs_once(app, pipeline, monkeypatch):
+    """Two clicks on the submit button without the script: the second post, the same page token and the same
+    fields, waits for the first run and shows its result; a changed text runs again."""
+    calls, entered, release = [], threading.Event(), threading.Event()
+    process = pipeline.process
+
+    def counting(text, options):
+        calls.append(text)
+        entered.set()
+        assert release.wait(30)
+        return process(text, options)
+
+    monkeypatch.setattr(pipeline, "process", counting)
+    fields = {"text": f"{PAIRS[0][0]} {PAIRS[1][0]}", "summary_sentences": "1", "submission": "page-token-1"}
+    answers = []
+
+    def send():
+        answers.append(post(app.test_client(), **fields))
+
+    first = threading.Thread(target=send)
+    first.start()
+    assert entered.wait(30)
+    second = threading.Thread(target=send)
+    second.start()
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert len(calls) == 1
+    assert [a.status_code for a in answers] == [200, 200]
+    results = [a.text[a.text.index('<div class="result"') :] for a in answers]
+    assert results[0] == results[1] and PAIRS[0][1] in results[0]
+    post(app.test_client(), **dict(fields, text=PAIRS[2][0]))
+    assert len(calls) == 2
+
+
+def test_isolate_latin_wraps_runs_and_escapes():
+    text = "قال John Smith إن C++ و<script>x</script> نمت 5.2% في 2024."
+    assert str(isolate_latin(text)) == (
+        "قال <bdi>John Smith</bdi> إن <bdi>C++</bdi> و&lt;<bdi>script</bdi>&gt;<bdi>x</bdi>&lt;/<bdi>script</bdi>&gt; "
+        "نمت <bdi>5.2%</bdi> في <bdi>2024</bdi>."
+    )
+    assert str(isolate_latin(None)) == ""
+
+
+def test_the_plain_text_download(pipeline):
+    from summarizer.schemas import Options
+
+    result = pipeline.process(f"{PAIRS[0][0]} {PAIRS[1][0]}", Options(summary_sentences=1))
+    assert as_text(result) == (
+        "Detected language: Arabic\nDirection: Arabic → English\n\n"
+        f"Summary (English)\n{PAIRS[0][1]}\n\nSummary (Arabic)\n{PAIRS[0][0]}\n\n"
+        f"Translation (English)\n{PAIRS[0][1]} {PAIRS[1][1]}\n"
+    )
+
+
+def test_english_to_arabic_from_the_direction_field(client):
+    english = [en for en, _ in EN_AR_PAIRS[:2]]
+    response = post(client, text=" ".join(english), direction="en-ar", translate="full", summary_sentences="1")
+    assert response.status_code == 200, error_of(response)
+    for _, arabic in EN_AR_PAIRS[:2]:
+        assert f'<td dir="rtl" lang="ar" data-label="العربية">{arabic}</td>' in response.text
+    assert "Result: English → Arabic" in response.text
+    # "translate" applies to English -> Arabic only: with another direction it is not sent on.
+    response = post(client, text=" ".join(english), direction="auto", translate="full")
+    assert response.status_code == 200 and "Result: English</h2>" in response.text
+
+
+def test_english_to_arabic_without_its_model_names_the_command(settings):
+    app = create_app(settings.replace(en_ar_model="opus-mt-en-ar", load_abstractive=False))
+    response = post(app.test_client(), text=EN_AR_PAIRS[0][0], direction="en-ar")
+    assert response.status_code == 503
+    assert "python -m summarizer models pull opus-mt-en-ar" in error_of(response)
+    assert f">{EN_AR_PAIRS[0][0]}</textarea>" in response.text
