@@ -17,9 +17,12 @@ Four kinds of evidence, each where it is strong:
   overlapping 1-3-grams count each letter three times over;
 * known words: word frequencies (wordfreq) of Arabic, Persian, Urdu, English
   and two dozen other languages, which settle one- to three-word inputs that
-  n-grams cannot (a capitalised word, perhaps a name, counts half); and a
-  prior towards the languages this service receives (Arabic in its script,
-  English in Latin script).
+  n-grams cannot (a capitalised word, perhaps a name, counts half). Persian
+  and Urdu words are known in their Arabic-keyboard spelling too (ي ك ه for
+  ی ک ہ), and a word none of the lists knows is weighed by how each language's
+  words end (the Persian copula in ـست, ـهاست); and a prior towards the
+  languages this service receives (Arabic in its script, English in Latin
+  script).
 
 The weights were chosen by cross-validation on Tatoeba sentences
 (bench/langid.py prints the held-out figures).
@@ -47,18 +50,21 @@ OTHER_ARABIC_SCRIPT = "und-Arab"  # an Arabic-script language none of the alphab
 # ones some alphabets drop, which the alphabets add back).
 _COMMON = "ءآأؤإئابتجخدرزسشغفقلمنو"
 _ARABIC_LOANS = "ثحذصضطظع"  # Arabic letters that Persian, Urdu, Pashto, Sindhi write in Arabic loanwords
+_ZWNJ = "\u200c"  # the zero-width non-joiner inside words (می‌روم, خانه‌ها): Persian, Urdu, Kurdish, Pashto
 ALPHABETS = {
     "ar": _COMMON + _ARABIC_LOANS + "هةىيكٱ",
-    "fa": _COMMON + _ARABIC_LOANS + "هپچژگکیۀ",
-    "ur": _COMMON + _ARABIC_LOANS + "پچژگکیٹڈڑںےۓہۃھۂ",
-    "ps": _COMMON + _ARABIC_LOANS + "هپچژگکیټډړږښګڼۍېځڅي",
-    "sd": _COMMON + _ARABIC_LOANS + "هپچژگکيڪٽٿڻڦڄڃڇڊڌڍڏڙڱٻڀٺڳھ۾",
+    "fa": _COMMON + _ARABIC_LOANS + "هپچژگکیۀ" + _ZWNJ,
+    "ur": _COMMON + _ARABIC_LOANS + "پچژگکیٹڈڑںےۓہۃھۂ" + _ZWNJ,
+    "ps": _COMMON + _ARABIC_LOANS + "هپچژگکیټډړږښګڼۍېځڅي" + _ZWNJ,
+    "sd": _COMMON + _ARABIC_LOANS + "هپچژگکيڪٽٿڻڦڄڃڇڊڌڍڏڙڱٻڀٺڳھ۾" + _ZWNJ,
     "ug": _COMMON + "پچژگكڭھۇۆۈۋېىيە",
-    "ckb": _COMMON + "هحعپچژگکیڕڤڵەۆێھ",
+    "ckb": _COMMON + "هحعپچژگکیڕڤڵەۆێھ" + _ZWNJ,
 }
 # Letters a language's writers borrow now and then, and what one word with one costs (in log-probability).
 BORROWED = {
-    "ar": dict.fromkeys("پچگڤڭھ", 1.5),  # Gulf, Iraqi and Maghrebi writing, loanwords
+    # Gulf, Iraqi and Maghrebi writing, loanwords; Arabic orthography has no non-joiner, but text copied
+    # from the web may carry a stray one.
+    "ar": {**dict.fromkeys("پچگڤڭھ", 1.5), _ZWNJ: 3.0},
     "fa": {**dict.fromkeys("يك", 2.0), **dict.fromkeys("ةى", 3.0), "ھ": 2.0},  # Arabic keyboards and phrases
     "ur": {**dict.fromkeys("يك", 2.0), **dict.fromkeys("ةى", 3.0), "ه": 1.0},
 }
@@ -85,7 +91,18 @@ LEXICON_LANGUAGES = (
 # fmt: on
 LEXICON_SIZE = {"ar": 40000, "fa": 30000, "ur": 30000, "en": 30000}  # most frequent words kept per language
 OTHER_LEXICON_SIZE = 5000
+# Persian and Urdu typed on an Arabic keyboard: ي for ی, ك for ک (and ه for the Urdu ہ). Their words are known
+# in that spelling too; the letters' cost (BORROWED) says how rare the keyboard is.
+_ARABIC_KEYBOARD = {
+    "fa": str.maketrans("یک", "يك"),
+    "ur": str.maketrans("یکہ", "يكه"),
+}
 _WORDFREQ_CODES = {"no": "nb", "tl": "fil", "hr": "sh"}  # langdetect's code -> wordfreq's
+# Unknown Arabic-script words: evidence from their last ENDING letters (see _ending_model).
+ENDING = 3
+ENDING_MIN_LENGTH = 5
+ENDING_SMOOTHING = 0.5
+ENDING_WEIGHT = 0.25
 # Words below this frequency count as unknown (the lists stop about here).
 LEXICON_FLOOR = 1e-6
 # Additive smoothing of n-gram probabilities, as langdetect's alpha / BASE_FREQ.
@@ -95,7 +112,11 @@ CAPITALISED_WEIGHT = 0.3
 QUOTED_WEIGHT = 0.25
 NAME_WEIGHT = 0.5  # known-word evidence of a capitalised word
 
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# A word is a run of letters of one script: Arabic writing attaches its prefixes to Latin names (الFIFA,
+# لInternational), which are two words. Arabic-script words may hold a non-joiner, Latin ones an apostrophe.
+_ARABIC_LETTER = r"(?:(?=[\u0600-\u08ff])[^\W\d_])"
+_OTHER_LETTER = r"(?:(?![\u0600-\u08ff])[^\W\d_])"
+_WORD = re.compile(rf"{_ARABIC_LETTER}+(?:\u200c{_ARABIC_LETTER}+)*|{_OTHER_LETTER}+(?:['’]{_OTHER_LETTER}+)*")
 _QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"|\([^)]*\)|‘[^’]*’")
 _MARKS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 
@@ -121,6 +142,7 @@ class LanguageDetector:
         ngram_weight: float = NGRAM_WEIGHT,
         lexical_weight: float = LEXICAL_WEIGHT,
         priors: dict | None = None,
+        ending_weight: float = ENDING_WEIGHT,
     ):
         self._factory = DetectorFactory()
         self._factory.load_profile(os.path.join(os.path.dirname(langdetect.__file__), "profiles"))
@@ -136,6 +158,9 @@ class LanguageDetector:
         self.lexical_weight = lexical_weight
         self.priors = {script: dict(weights) for script, weights in (priors or PRIORS).items()}
         self._lexicon_rows, self._lexicon, self._lexicon_columns = _load_lexicon(self.languages)
+        self.ending_weight = ending_weight
+        self._endings = _ending_model(self._lexicon_rows, self._lexicon)
+        self._ending_columns = [self._index[lang] for lang in PROFILED_ARABIC_SCRIPT]
 
     def detect(self, text: str) -> Detection:
         """Detect the language of text; text with no letters is "und" with confidence 0."""
@@ -214,14 +239,18 @@ class LanguageDetector:
         "alone"): its evidence counts NAME_WEIGHT.
         """
         rows, weights = [], []
+        total = np.zeros(len(self.languages))
         for word in words:
-            row = self._lexicon_rows.get(_MARKS.sub("", word.lower().replace("’", "'")))
+            key = _MARKS.sub("", word.lower().replace("’", "'"))
+            row = self._lexicon_rows.get(key)
             if row is not None:
                 rows.append(row)
                 weights.append(NAME_WEIGHT if word[0].isupper() else 1.0)
-        total = np.zeros(len(self.languages))
+            elif len(key) >= ENDING_MIN_LENGTH and key[-ENDING:] in self._endings:
+                # An unknown Arabic-script word: how often each language's words end as it does.
+                total[self._ending_columns] += self.ending_weight * self._endings[key[-ENDING:]]
         if rows:
-            total[self._lexicon_columns] = np.asarray(weights, dtype=np.float32) @ self._lexicon[rows]
+            total[self._lexicon_columns] += np.asarray(weights, dtype=np.float32) @ self._lexicon[rows]
         return total
 
 
@@ -241,14 +270,38 @@ def _load_lexicon(languages: list[str]) -> tuple[dict[str, int], np.ndarray, lis
             if log_ratio <= 0 or len(found) >= LEXICON_SIZE.get(lang, OTHER_LEXICON_SIZE):
                 break
             for word in bucket:
-                found.append(rows.setdefault(word, len(rows)))
-                values.append(log_ratio)
+                for spelling in {word, word.translate(_ARABIC_KEYBOARD.get(lang, {}))}:
+                    found.append(rows.setdefault(spelling, len(rows)))
+                    values.append(log_ratio)
         columns.append((np.asarray(found, dtype=np.int64), np.asarray(values, dtype=np.float32)))
     wordfreq.get_frequency_list.cache_clear()  # wordfreq keeps every list it read: drop them
     matrix = np.zeros((len(rows), len(LEXICON_LANGUAGES)), dtype=np.float32)
     for column, (word_rows, word_values) in enumerate(columns):
-        matrix[word_rows, column] = word_values
+        np.maximum.at(matrix[:, column], word_rows, word_values)  # a spelling found twice keeps its best
     return rows, matrix, [languages.index(lang) for lang in LEXICON_LANGUAGES]
+
+
+def _ending_model(rows: dict[str, int], matrix: np.ndarray) -> dict[str, np.ndarray]:
+    """Last ENDING letters -> log share of Arabic, Persian and Urdu known words ending so (centred).
+
+    Persian and Urdu suffixes (the copula ـست, plural ـها, verb endings) differ from Arabic ones, so the
+    ending of a word none of the lists knows is still evidence. Endings no list has are left out.
+    """
+    columns = [LEXICON_LANGUAGES.index(lang) for lang in PROFILED_ARABIC_SCRIPT]
+    counts: dict[str, np.ndarray] = {}
+    totals = np.zeros(len(columns))
+    for word, row in rows.items():
+        if len(word) < ENDING_MIN_LENGTH or _script(word[0]) != "arabic":
+            continue
+        known = matrix[row, columns] > 0
+        totals += known
+        if known.any():
+            counts.setdefault(word[-ENDING:], np.zeros(len(columns)))[:] += known
+    model = {}
+    for ending, count in counts.items():
+        log_share = np.log((count + ENDING_SMOOTHING) / (totals + ENDING_SMOOTHING * len(counts)))
+        model[ending] = (log_share - log_share.mean()).astype(np.float32)
+    return model
 
 
 def _foreign(letters: set[str], lang: str) -> bool:

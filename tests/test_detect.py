@@ -59,6 +59,42 @@ def test_other_arabic_script_languages_are_named_not_arabic(detector, text, lang
     assert detection.script == "arabic"
 
 
+# Persian and Urdu typed on an Arabic keyboard (ي for ی, ك for ک, ه for ہ): every letter is one Arabic writes, so
+# the words must be known in that spelling, and the non-joiner (كتاب‌ها) is a letter Arabic orthography lacks.
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("پاكستان كي حكومت", "ur"),
+        ("ان كا كام اچها تها", "ur"),
+        ("كتاب‌ها", "fa"),
+        ("كتاب‌هاي جديد", "fa"),
+        ("اين كتاب خيلي خوب است.", "fa"),
+    ],
+)
+def test_persian_and_urdu_on_an_arabic_keyboard_are_not_arabic(detector, text, language):
+    assert detector.detect(text).language == language
+
+
+# Persian attaches the copula to the word before it (ـست, ـهاست): a word no list knows still ends as Persian
+# words do, and Arabic words do not.
+@pytest.mark.parametrize("text", ["مشكل اصلي اختلافهاست", "حكومت مسئول امنيتهاست", "وقت طلاست"])
+def test_persian_word_endings_are_evidence_against_arabic(detector, text):
+    assert detector.detect(text).language not in ("ar", "en")
+
+
+def test_an_unknown_word_ending_like_persian_words_weighs_for_persian(detector):
+    lexical = detector._lexical(["امنيتهاست"])  # in no word list
+    ar, fa = detector.languages.index("ar"), detector.languages.index("fa")
+    assert lexical[fa] > lexical[ar]
+    assert not lexical[detector.languages.index("en")]
+
+
+# Arabic attaches its prefixes to Latin names: the name is a word of its own, not foreign letters in an Arabic word.
+@pytest.mark.parametrize("text", ["انضمت منظمة الFIFA إلى الاتحاد", "أحب الiPhone كثيرا", "اشتريت الiPad"])
+def test_arabic_prefixes_on_latin_names_are_still_arabic(detector, text):
+    assert detector.detect(text).language == "ar"
+
+
 # Dialects, including the letters they borrow (گ چ in Gulf and Iraqi writing, ڤ ڭ in Maghrebi writing).
 @pytest.mark.parametrize(
     "text",
@@ -73,6 +109,10 @@ def test_other_arabic_script_languages_are_named_not_arabic(detector, text, lang
         "شفت الڤيديو ديالك البارح.",  # Maghrebi with ڤ
         "شلونك؟ شگد صار لك هنا؟",  # Iraqi with گ
         "وين رايح چذي؟ باچر نشوفك.",  # Gulf with چ
+        "انا اتأخرت عشان الزحمة كانت وحشة",  # Egyptian
+        "درست كتير امبارح",  # Egyptian, a verb ending in ـست as Persian copulas do
+        "ما لحقت الباص اليوم، رحت مشي",  # Levantine
+        "بزاف ديال الناس جاو للعرس",  # Moroccan
     ],
 )
 def test_dialects_are_arabic(detector, text):
