@@ -32,6 +32,8 @@ Text with no letters is "und", never silently English.
 
 from __future__ import annotations
 
+import bisect
+import functools
 import math
 import os
 import re
@@ -41,6 +43,8 @@ from dataclasses import dataclass
 import langdetect
 import numpy as np
 from langdetect import DetectorFactory
+from langdetect.detector import Detector
+from langdetect.utils.ngram import NGram
 
 from .schemas import Detection
 
@@ -154,6 +158,7 @@ class LanguageDetector:
         # the factory keeps only n-gram -> row, which is all its n-gram extraction looks at.
         self._log_probs = np.log(np.asarray(list(grams.values()), dtype=np.float32) + np.float32(SMOOTHING))
         self._factory.word_lang_prob_map = {gram: row for row, gram in enumerate(grams)}
+        self._ngrams = NgramRows(self._factory.word_lang_prob_map, self._factory.create().max_text_length)
         self.ngram_weight = ngram_weight
         self.lexical_weight = lexical_weight
         self.priors = {script: dict(weights) for script, weights in (priors or PRIORS).items()}
@@ -205,14 +210,15 @@ class LanguageDetector:
 
     def _arabic_letters(self, words: list[str]) -> np.ndarray | Detection:
         """Letter costs for Arabic, Persian and Urdu, or the answer when the letters exclude all three."""
-        letter_sets = [set(word) for word in words]
-        foreign = {lang: sum(_foreign(letters, lang) for letters in letter_sets) for lang in ALPHABETS}
+        profiles = [_letter_profile(word) for word in words]
+        foreign = {lang: sum(profile[0][k] for profile in profiles) for k, lang in enumerate(ALPHABETS)}
         tolerated = int(FOREIGN_SHARE * len(words))
         profiled = [lang for lang in PROFILED_ARABIC_SCRIPT if foreign[lang] <= tolerated]
         if profiled:
             letters = np.full(len(self.languages), -np.inf)
-            for lang in profiled:
-                letters[self._index[lang]] = -sum(_letter_cost(word_letters, lang) for word_letters in letter_sets)
+            for k, lang in enumerate(PROFILED_ARABIC_SCRIPT):
+                if lang in profiled:
+                    letters[self._index[lang]] = -sum(profile[1][k] for profile in profiles)
             return letters
         others = sorted((count, lang) for lang, count in foreign.items() if lang not in PROFILED_ARABIC_SCRIPT)
         count, lang = others[0]
@@ -224,13 +230,10 @@ class LanguageDetector:
         return Detection(lang, 1.0 - 1.0 / (len(words) + 2), "arabic")
 
     def _log_likelihood(self, text: str) -> np.ndarray | None:
-        detector = self._factory.create()
-        detector.append(text)
-        grams = detector._extract_ngrams()  # langdetect's own normalisation and n-grams
-        if not grams:
+        rows = self._ngrams.rows(text)
+        if not rows:
             return None
-        rows = self._factory.word_lang_prob_map
-        return self._log_probs[[rows[g] for g in grams]].sum(axis=0, dtype=np.float64)
+        return self._log_probs[rows].sum(axis=0, dtype=np.float64)
 
     def _lexical(self, words: list[str]) -> np.ndarray:
         """Per language, the log-frequency of each word above the floor, summed (0 for unknown words).
@@ -241,7 +244,7 @@ class LanguageDetector:
         rows, weights = [], []
         total = np.zeros(len(self.languages))
         for word in words:
-            key = _MARKS.sub("", word.lower().replace("’", "'"))
+            key = word.lower().replace("’", "'")  # marks are gone already (_running_words)
             row = self._lexicon_rows.get(key)
             if row is not None:
                 rows.append(row)
@@ -252,6 +255,69 @@ class LanguageDetector:
         if rows:
             total[self._lexicon_columns] += np.asarray(weights, dtype=np.float32) @ self._lexicon[rows]
         return total
+
+
+class NgramRows:
+    """langdetect's n-gram extraction (Detector.append, then _extract_ngrams), made fast and kept exact.
+
+    langdetect feeds the text to an NGram buffer one character at a time: each character is normalised
+    (a Unicode-block search), the buffer restarts at a space, and at every position the 1-, 2- and 3-grams
+    ending there are kept, unless the character and the one before it are both upper case. The same
+    n-grams in the same order follow from the text's words alone: normalise with a table (built as
+    characters are met), split at spaces, and take each word's n-grams with the space before it and the
+    one after it (if any), cached per word. tests/test_detect.py checks the equality against langdetect.
+    """
+
+    CACHE_SIZE = 1 << 16  # words whose n-gram rows are kept
+
+    def __init__(self, gram_rows: dict[str, int], max_text_length: int):
+        self._gram_rows = gram_rows
+        self._max_text_length = max_text_length
+        self._normal = _NormalisedCharacters()
+        self._word_rows = functools.lru_cache(maxsize=self.CACHE_SIZE)(self._padded_word_rows)
+
+    def rows(self, text: str) -> list[int]:
+        """The profile rows of the text's n-grams, in langdetect's order (repeats kept)."""
+        # Detector.append: URLs and e-mail addresses out, Vietnamese marks composed, then the length limit.
+        text = Detector.URL_RE.sub(" ", text)
+        text = Detector.MAIL_RE.sub(" ", text)
+        text = NGram.normalize_vi(text)[: self._max_text_length]
+        # Normalising turns punctuation and digits into spaces; the buffer ignores a space after a space, so
+        # runs of spaces (the empty words between them) emit nothing.
+        words = text.translate(self._normal).split(" ")
+        rows: list[int] = []
+        last = len(words) - 1
+        for i, word in enumerate(words):
+            if word:
+                rows.extend(self._word_rows(" " + word + (" " if i < last else "")))
+        return rows
+
+    def clear_cache(self) -> None:
+        """Forget the words seen so far (for benchmarks of unseen text)."""
+        self._word_rows.cache_clear()
+
+    def _padded_word_rows(self, padded: str) -> tuple[int, ...]:
+        """The rows of the n-grams emitted at each position of " word" or " word " (not the first space)."""
+        get = self._gram_rows.get
+        found = []
+        for i in range(1, len(padded)):
+            ch = padded[i]
+            if ch.isupper() and padded[i - 1].isupper():
+                continue  # langdetect skips words in capitals from their second letter on
+            grams = (ch, padded[i - 1 : i + 1], padded[i - 2 : i + 1] if i >= 2 else "")
+            for gram in grams if ch != " " else grams[1:]:
+                row = get(gram)
+                if row is not None:
+                    found.append(row)
+        return tuple(found)
+
+
+class _NormalisedCharacters(dict):
+    """str.translate table: NGram.normalize for each character, computed once per character met."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = NGram.normalize(chr(code))
+        return self[code]
 
 
 def _load_lexicon(languages: list[str]) -> tuple[dict[str, int], np.ndarray, list[int]]:
@@ -304,6 +370,16 @@ def _ending_model(rows: dict[str, int], matrix: np.ndarray) -> dict[str, np.ndar
     return model
 
 
+@functools.lru_cache(maxsize=1 << 16)
+def _letter_profile(word: str) -> tuple[tuple[bool, ...], tuple[float, ...]]:
+    """Per alphabet, does word have a letter foreign to it; per profiled language, what its letters cost."""
+    letters = set(word)
+    return (
+        tuple(_foreign(letters, lang) for lang in ALPHABETS),
+        tuple(_letter_cost(letters, lang) for lang in PROFILED_ARABIC_SCRIPT),
+    )
+
+
 def _foreign(letters: set[str], lang: str) -> bool:
     """True when a word's letters include one that lang neither writes nor borrows."""
     return not letters <= _WRITES[lang]
@@ -328,18 +404,21 @@ def _running_words(text: str) -> list[tuple[str, str, float]]:
     """(word, script, weight) for each word; quoted words and capitalised Latin words weigh less."""
     # NFKC: PDF copies often carry presentation forms (the lam-alef ligature ﻻ) instead of letters.
     text = _MARKS.sub("", unicodedata.normalize("NFKC", text))
-    quoted = [m.span() for m in _QUOTED.finditer(text)]
+    quoted = [m.span() for m in _QUOTED.finditer(text)]  # in order, not overlapping
+    starts = [a for a, _ in quoted]
     words = []
     for match in _WORD.finditer(text):
         word = match.group()
         script = _script(word[0])
         weight = CAPITALISED_WEIGHT if script == "latin" and word[0].isupper() else 1.0
-        if any(a <= match.start() < b for a, b in quoted):
+        inside = bisect.bisect_right(starts, match.start()) - 1  # the last quote opened at or before the word
+        if inside >= 0 and match.start() < quoted[inside][1]:
             weight *= QUOTED_WEIGHT
         words.append((word, script, weight))
     return words
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def _script(ch: str) -> str:
     """The script of a letter, from its Unicode name (ARABIC, LATIN, CYRILLIC...)."""
     return unicodedata.name(ch, "UNKNOWN").split(" ")[0].lower()

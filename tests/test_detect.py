@@ -1,3 +1,5 @@
+import random
+
 import pytest
 
 from summarizer.detect import OTHER_ARABIC_SCRIPT, LanguageDetector
@@ -198,3 +200,27 @@ def test_confidence_is_a_probability(detector):
     assert 0.5 < detection.confidence <= 1.0
     assert detection.script == "arabic"
     assert detector.detect("42").confidence == 0.0
+
+
+def test_ngrams_are_langdetects_own(detector):
+    # The fast extraction must give langdetect's n-grams in langdetect's order: capitals (NASA, HeLLo),
+    # punctuation and digits between words, URLs and e-mail addresses, Vietnamese combining marks, CJK,
+    # text past langdetect's length limit, and random mixtures of all of these.
+    texts = [
+        "NASA and the UN met IBM's CEO. HeLLo WORLD Ab a",
+        "Visit https://example.com/a?b=1 or write to someone@example.org, please!",
+        "Tiếng Việt có dấu: Tie\u0302\u0301ng Vie\u0323\u0302t",
+        "أعلن الجيش الأمريكي إصابة ثمانية جنود، 12 منهم... «مصابين»",
+        "من هر روز به مدرسه می‌روم. 中文 日本語 ひらがな カタカナ 한국어",
+        "  leading and  double   spaces  ",
+        "x" * 10050 + " tail",
+        "",
+    ]
+    rng = random.Random(0)
+    alphabet = "aAbBzZ  .,!?'-09éÉßșțẠếỆ\u0300\u0301ابتكيیک\u200cء中日ひカㄅ한ТΑ\thttp://x.com a@b.org"
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(500)]
+    rows = detector._factory.word_lang_prob_map  # n-gram -> row, what langdetect's extraction looks up
+    for text in texts:
+        reference = detector._factory.create()
+        reference.append(text)
+        assert detector._ngrams.rows(text) == [rows[gram] for gram in reference._extract_ngrams()], text[:60]
