@@ -74,11 +74,11 @@ def same_answers(before, after, texts: list[str]) -> int:
 
 def timed(detector, texts: list[str], repeat: int) -> float:
     """Mean milliseconds per detection over texts, repeated."""
-    start = time.perf_counter()
+    start = time.process_time()
     for _ in range(repeat):
         for text in texts:
             detector.detect(text)
-    return 1000 * (time.perf_counter() - start) / (repeat * len(texts))
+    return 1000 * (time.process_time() - start) / (repeat * len(texts))
 
 
 def timed_cold(detector, text: str, repeat: int) -> float:
@@ -86,9 +86,9 @@ def timed_cold(detector, text: str, repeat: int) -> float:
     total = 0.0
     for _ in range(repeat):
         clear_caches(detector)
-        start = time.perf_counter()
+        start = time.process_time()
         detector.detect(text)
-        total += time.perf_counter() - start
+        total += time.process_time() - start
     return 1000 * total / repeat
 
 
@@ -141,12 +141,12 @@ def main(argv=None) -> None:
     sample = sample_text(args.eval_dir)
     sentences = [s for lines in data.values() for s in lines]
     old = module_at(args.before)
-    start = time.perf_counter()
+    start = time.process_time()
     before = old.LanguageDetector()
-    load_before = time.perf_counter() - start
-    start = time.perf_counter()
+    load_before = time.process_time() - start
+    start = time.process_time()
     after = detect.LanguageDetector()
-    load_after = time.perf_counter() - start
+    load_after = time.process_time() - start
     print(f"before: {args.before}, after: the working tree ({Path(summarizer.__file__).parent})")
     print(f"building the detector: before {load_before:.2f} s, after {load_after:.2f} s")
 

@@ -33,7 +33,10 @@ Text with no letters is "und", never silently English.
 from __future__ import annotations
 
 import bisect
+import ctypes
 import functools
+import hashlib
+import json
 import math
 import os
 import re
@@ -42,7 +45,6 @@ from dataclasses import dataclass
 
 import langdetect
 import numpy as np
-from langdetect import DetectorFactory
 from langdetect.detector import Detector
 from langdetect.utils.ngram import NGram
 
@@ -101,6 +103,8 @@ _ARABIC_KEYBOARD = {
     "fa": str.maketrans("یک", "يك"),
     "ur": str.maketrans("یکہ", "يكه"),
 }
+PROFILE_DIRECTORY = os.path.join(os.path.dirname(langdetect.__file__), "profiles")
+MAX_TEXT_LENGTH = 10000  # langdetect's Detector.max_text_length: the text is cut there
 _WORDFREQ_CODES = {"no": "nb", "tl": "fil", "hr": "sh"}  # langdetect's code -> wordfreq's
 # Unknown Arabic-script words: evidence from their last ENDING letters (see _ending_model).
 ENDING = 3
@@ -148,24 +152,18 @@ class LanguageDetector:
         priors: dict | None = None,
         ending_weight: float = ENDING_WEIGHT,
     ):
-        self._factory = DetectorFactory()
-        self._factory.load_profile(os.path.join(os.path.dirname(langdetect.__file__), "profiles"))
-        self._factory.set_seed(seed)  # only used by langdetect's own text cleaning
-        self.languages: list[str] = list(self._factory.get_lang_list())
+        del seed  # the detector draws no random numbers (kept for callers that pass the setting)
+        self.languages, gram_rows, self._log_probs = _load_profiles(PROFILE_DIRECTORY)
         self._index = {lang: i for i, lang in enumerate(self.languages)}
-        grams = self._factory.word_lang_prob_map
-        # One float32 matrix of log-probabilities (n-gram x language) instead of langdetect's lists of floats;
-        # the factory keeps only n-gram -> row, which is all its n-gram extraction looks at.
-        self._log_probs = np.log(np.asarray(list(grams.values()), dtype=np.float32) + np.float32(SMOOTHING))
-        self._factory.word_lang_prob_map = {gram: row for row, gram in enumerate(grams)}
-        self._ngrams = NgramRows(self._factory.word_lang_prob_map, self._factory.create().max_text_length)
+        self._ngrams = NgramRows(gram_rows, MAX_TEXT_LENGTH)
         self.ngram_weight = ngram_weight
         self.lexical_weight = lexical_weight
         self.priors = {script: dict(weights) for script, weights in (priors or PRIORS).items()}
-        self._lexicon_rows, self._lexicon, self._lexicon_columns = _load_lexicon(self.languages)
+        self._lexicon = Lexicon()
+        self._lexicon_columns = [self.languages.index(lang) for lang in LEXICON_LANGUAGES]
         self.ending_weight = ending_weight
-        self._endings = _ending_model(self._lexicon_rows, self._lexicon)
         self._ending_columns = [self._index[lang] for lang in PROFILED_ARABIC_SCRIPT]
+        _release_free_memory()
 
     def detect(self, text: str) -> Detection:
         """Detect the language of text; text with no letters is "und" with confidence 0."""
@@ -241,19 +239,19 @@ class LanguageDetector:
         A capitalised word is often a name, which may be a word of any language ("Sami" is Croatian for
         "alone"): its evidence counts NAME_WEIGHT.
         """
-        rows, weights = [], []
+        vectors, weights = [], []
         total = np.zeros(len(self.languages))
         for word in words:
             key = word.lower().replace("’", "'")  # marks are gone already (_running_words)
-            row = self._lexicon_rows.get(key)
-            if row is not None:
-                rows.append(row)
+            vector = self._lexicon.vector(key)
+            if vector is not None:
+                vectors.append(vector)
                 weights.append(NAME_WEIGHT if word[0].isupper() else 1.0)
-            elif len(key) >= ENDING_MIN_LENGTH and key[-ENDING:] in self._endings:
+            elif len(key) >= ENDING_MIN_LENGTH and key[-ENDING:] in self._lexicon.endings:
                 # An unknown Arabic-script word: how often each language's words end as it does.
-                total[self._ending_columns] += self.ending_weight * self._endings[key[-ENDING:]]
-        if rows:
-            total[self._lexicon_columns] += np.asarray(weights, dtype=np.float32) @ self._lexicon[rows]
+                total[self._ending_columns] += self.ending_weight * self._lexicon.endings[key[-ENDING:]]
+        if vectors:
+            total[self._lexicon_columns] += np.asarray(weights, dtype=np.float32) @ np.stack(vectors)
         return total
 
 
@@ -268,7 +266,7 @@ class NgramRows:
     one after it (if any), cached per word. tests/test_detect.py checks the equality against langdetect.
     """
 
-    CACHE_SIZE = 1 << 16  # words whose n-gram rows are kept
+    CACHE_SIZE = 1 << 14  # words whose n-gram rows are kept
 
     def __init__(self, gram_rows: dict[str, int], max_text_length: int):
         self._gram_rows = gram_rows
@@ -320,49 +318,128 @@ class _NormalisedCharacters(dict):
         return self[code]
 
 
-def _load_lexicon(languages: list[str]) -> tuple[dict[str, int], np.ndarray, list[int]]:
-    """word -> row of a (word x lexicon language) matrix of log(frequency / floor), from wordfreq's small lists."""
-    import wordfreq  # imported here: its data are read once, when a detector is built
+def _load_profiles(directory: str) -> tuple[list[str], dict[str, int], np.ndarray]:
+    """langdetect's profiles as DetectorFactory.load_profile reads them, straight into one float32 matrix.
 
-    rows: dict[str, int] = {}
+    Returns the languages (in langdetect's order), n-gram -> row, and the (n-gram x language) matrix of
+    log(probability + SMOOTHING). One profile is read at a time, so langdetect's 87,000 lists of 55 floats
+    never exist.
+    """
+    languages: list[str] = []
+    gram_rows: dict[str, int] = {}
     columns: list[tuple[np.ndarray, np.ndarray]] = []
-    for lang in LEXICON_LANGUAGES:
-        # Buckets of words by frequency, most frequent first: bucket i holds words of frequency 10^(-i/100).
-        buckets = wordfreq.get_frequency_list(_WORDFREQ_CODES.get(lang, lang), "small")
-        found: list[int] = []
-        values: list[float] = []
-        for i, bucket in enumerate(buckets):
-            log_ratio = math.log(wordfreq.cB_to_freq(-i) / LEXICON_FLOOR)
-            if log_ratio <= 0 or len(found) >= LEXICON_SIZE.get(lang, OTHER_LEXICON_SIZE):
-                break
-            for word in bucket:
-                for spelling in {word, word.translate(_ARABIC_KEYBOARD.get(lang, {}))}:
-                    found.append(rows.setdefault(spelling, len(rows)))
-                    values.append(log_ratio)
-        columns.append((np.asarray(found, dtype=np.int64), np.asarray(values, dtype=np.float32)))
-    wordfreq.get_frequency_list.cache_clear()  # wordfreq keeps every list it read: drop them
-    matrix = np.zeros((len(rows), len(LEXICON_LANGUAGES)), dtype=np.float32)
-    for column, (word_rows, word_values) in enumerate(columns):
-        np.maximum.at(matrix[:, column], word_rows, word_values)  # a spelling found twice keeps its best
-    return rows, matrix, [languages.index(lang) for lang in LEXICON_LANGUAGES]
+    for filename in os.listdir(directory):  # the order load_profile reads them in
+        path = os.path.join(directory, filename)
+        if filename.startswith(".") or not os.path.isfile(path):
+            continue
+        with open(path, encoding="utf-8") as file:
+            profile = json.load(file)
+        languages.append(profile["name"])
+        n_words = profile["n_words"]
+        found, probs = [], []
+        for gram, count in profile["freq"].items():
+            row = gram_rows.setdefault(gram, len(gram_rows))
+            if 1 <= len(gram) <= 3:
+                found.append(row)
+                probs.append(1.0 * count / n_words[len(gram) - 1])  # as DetectorFactory.add_profile
+        columns.append((np.asarray(found, dtype=np.int64), np.asarray(probs, dtype=np.float64)))
+    matrix = np.zeros((len(gram_rows), len(languages)), dtype=np.float32)
+    for column, (found_rows, found_probs) in enumerate(columns):
+        matrix[found_rows, column] = found_probs
+    return languages, gram_rows, np.log(matrix + np.float32(SMOOTHING))
 
 
-def _ending_model(rows: dict[str, int], matrix: np.ndarray) -> dict[str, np.ndarray]:
+class Lexicon:
+    """Known words: per word and lexicon language, log(frequency / floor), from wordfreq's small lists.
+
+    Words are kept as sorted 64-bit BLAKE2 digests and their values as one sparse row each (a word is known
+    in one or two of the languages): a few MB, where a dict of 200,000 strings and a dense matrix took
+    over 50 MB in every worker. An unknown word matches a known one's digest about once in 10^14.
+    """
+
+    CACHE_SIZE = 1 << 14  # words whose values are kept (about 0.2 KB each)
+
+    def __init__(self) -> None:
+        import wordfreq  # imported here: its data are read once, when a detector is built
+
+        digests: list[np.ndarray] = []
+        columns: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        ending_words: dict[str, set[str]] = {lang: set() for lang in PROFILED_ARABIC_SCRIPT}
+        for column, lang in enumerate(LEXICON_LANGUAGES):
+            # Buckets of words by frequency, most frequent first: bucket i holds words of frequency 10^(-i/100).
+            buckets = wordfreq.get_frequency_list(_WORDFREQ_CODES.get(lang, lang), "small")
+            found: list[int] = []
+            found_values: list[float] = []
+            for i, bucket in enumerate(buckets):
+                log_ratio = math.log(wordfreq.cB_to_freq(-i) / LEXICON_FLOOR)
+                if log_ratio <= 0 or len(found) >= LEXICON_SIZE.get(lang, OTHER_LEXICON_SIZE):
+                    break
+                for word in bucket:
+                    for spelling in {word, word.translate(_ARABIC_KEYBOARD.get(lang, {}))}:
+                        found.append(_digest(spelling))
+                        found_values.append(log_ratio)
+                        if lang in ending_words and len(spelling) >= ENDING_MIN_LENGTH:
+                            ending_words[lang].add(spelling)
+            digests.append(np.asarray(found, dtype=np.uint64))
+            columns.append(np.full(len(found), column, dtype=np.int8))
+            values.append(np.asarray(found_values, dtype=np.float32))
+        wordfreq.get_frequency_list.cache_clear()  # wordfreq keeps every list it read: drop them
+        digest, column_of, value = np.concatenate(digests), np.concatenate(columns), np.concatenate(values)
+        # By word, then language, best value first: a spelling found twice in one language keeps its best.
+        order = np.lexsort((-value, column_of, digest))
+        digest, column_of, value = digest[order], column_of[order], value[order]
+        first = np.ones(len(digest), dtype=bool)
+        first[1:] = (digest[1:] != digest[:-1]) | (column_of[1:] != column_of[:-1])
+        digest, self._columns, self._values = digest[first], column_of[first], value[first]
+        self._digests, starts = np.unique(digest, return_index=True)
+        self._starts = np.append(starts, len(digest)).astype(np.int64)
+        self.endings = _ending_model(ending_words)
+        self.vector = functools.lru_cache(maxsize=self.CACHE_SIZE)(self._vector)
+
+    def __len__(self) -> int:
+        return len(self._digests)
+
+    def _vector(self, word: str) -> np.ndarray | None:
+        """The word's value in each lexicon language (0 where unknown), or None for a word no list knows."""
+        digest = np.uint64(_digest(word))
+        row = int(np.searchsorted(self._digests, digest))
+        if row == len(self._digests) or self._digests[row] != digest:
+            return None
+        start, end = self._starts[row], self._starts[row + 1]
+        vector = np.zeros(len(LEXICON_LANGUAGES), dtype=np.float32)
+        vector[self._columns[start:end]] = self._values[start:end]
+        vector.flags.writeable = False  # shared by every caller through the cache
+        return vector
+
+
+def _release_free_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc): reading the word lists and profiles leaves
+    about 20 MB free but still counted in every worker's memory. Elsewhere a no-op."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _digest(word: str) -> int:
+    """A word's 64-bit BLAKE2 digest (the same in every process, unlike hash())."""
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _ending_model(words: dict[str, set[str]]) -> dict[str, np.ndarray]:
     """Last ENDING letters -> log share of Arabic, Persian and Urdu known words ending so (centred).
 
     Persian and Urdu suffixes (the copula ـست, plural ـها, verb endings) differ from Arabic ones, so the
     ending of a word none of the lists knows is still evidence. Endings no list has are left out.
     """
-    columns = [LEXICON_LANGUAGES.index(lang) for lang in PROFILED_ARABIC_SCRIPT]
     counts: dict[str, np.ndarray] = {}
-    totals = np.zeros(len(columns))
-    for word, row in rows.items():
-        if len(word) < ENDING_MIN_LENGTH or _script(word[0]) != "arabic":
-            continue
-        known = matrix[row, columns] > 0
-        totals += known
-        if known.any():
-            counts.setdefault(word[-ENDING:], np.zeros(len(columns)))[:] += known
+    totals = np.zeros(len(PROFILED_ARABIC_SCRIPT))
+    for k, lang in enumerate(PROFILED_ARABIC_SCRIPT):
+        for word in words[lang]:
+            if _script(word[0]) == "arabic":
+                totals[k] += 1
+                counts.setdefault(word[-ENDING:], np.zeros(len(PROFILED_ARABIC_SCRIPT)))[k] += 1
     model = {}
     for ending, count in counts.items():
         log_share = np.log((count + ENDING_SMOOTHING) / (totals + ENDING_SMOOTHING * len(counts)))
@@ -370,7 +447,7 @@ def _ending_model(rows: dict[str, int], matrix: np.ndarray) -> dict[str, np.ndar
     return model
 
 
-@functools.lru_cache(maxsize=1 << 16)
+@functools.lru_cache(maxsize=1 << 14)
 def _letter_profile(word: str) -> tuple[tuple[bool, ...], tuple[float, ...]]:
     """Per alphabet, does word have a letter foreign to it; per profiled language, what its letters cost."""
     letters = set(word)

@@ -1,8 +1,10 @@
 import random
 
+import numpy as np
 import pytest
+from langdetect import DetectorFactory
 
-from summarizer.detect import OTHER_ARABIC_SCRIPT, LanguageDetector
+from summarizer.detect import MAX_TEXT_LENGTH, OTHER_ARABIC_SCRIPT, PROFILE_DIRECTORY, SMOOTHING, LanguageDetector
 
 
 @pytest.fixture(scope="module")
@@ -219,8 +221,21 @@ def test_ngrams_are_langdetects_own(detector):
     rng = random.Random(0)
     alphabet = "aAbBzZ  .,!?'-09éÉßșțẠếỆ\u0300\u0301ابتكيیک\u200cء中日ひカㄅ한ТΑ\thttp://x.com a@b.org"
     texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(500)]
-    rows = detector._factory.word_lang_prob_map  # n-gram -> row, what langdetect's extraction looks up
+    factory = DetectorFactory()
+    factory.load_profile(PROFILE_DIRECTORY)
+    rows = detector._ngrams._gram_rows
+    assert set(rows) == set(factory.word_lang_prob_map)  # the same n-grams as langdetect's own loading
     for text in texts:
-        reference = detector._factory.create()
+        reference = factory.create()
+        assert reference.max_text_length == MAX_TEXT_LENGTH
         reference.append(text)
         assert detector._ngrams.rows(text) == [rows[gram] for gram in reference._extract_ngrams()], text[:60]
+
+
+def test_profiles_are_read_as_langdetect_reads_them(detector):
+    factory = DetectorFactory()
+    factory.load_profile(PROFILE_DIRECTORY)
+    assert detector.languages == factory.get_lang_list()
+    for gram in ("a", "th", "the", "ال", "لا ", "ي"):
+        expected = np.log(np.asarray(factory.word_lang_prob_map[gram], dtype=np.float32) + np.float32(SMOOTHING))
+        assert np.array_equal(detector._log_probs[detector._ngrams._gram_rows[gram]], expected)
