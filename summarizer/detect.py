@@ -17,9 +17,12 @@ Four kinds of evidence, each where it is strong:
   overlapping 1-3-grams count each letter three times over;
 * known words: word frequencies (wordfreq) of Arabic, Persian, Urdu, English
   and two dozen other languages, which settle one- to three-word inputs that
-  n-grams cannot (a capitalised word, perhaps a name, counts half); and a
-  prior towards the languages this service receives (Arabic in its script,
-  English in Latin script).
+  n-grams cannot (a capitalised word, perhaps a name, counts half). Persian
+  and Urdu words are known in their Arabic-keyboard spelling too (ي ك ه for
+  ی ک ہ), and a word none of the lists knows is weighed by how each language's
+  words end (the Persian copula in ـست, ـهاست); and a prior towards the
+  languages this service receives (Arabic in its script, English in Latin
+  script).
 
 The weights were chosen by cross-validation on Tatoeba sentences
 (bench/langid.py prints the held-out figures).
@@ -29,6 +32,11 @@ Text with no letters is "und", never silently English.
 
 from __future__ import annotations
 
+import bisect
+import ctypes
+import functools
+import hashlib
+import json
 import math
 import os
 import re
@@ -37,7 +45,8 @@ from dataclasses import dataclass
 
 import langdetect
 import numpy as np
-from langdetect import DetectorFactory
+from langdetect.detector import Detector
+from langdetect.utils.ngram import NGram
 
 from .schemas import Detection
 
@@ -47,18 +56,21 @@ OTHER_ARABIC_SCRIPT = "und-Arab"  # an Arabic-script language none of the alphab
 # ones some alphabets drop, which the alphabets add back).
 _COMMON = "ءآأؤإئابتجخدرزسشغفقلمنو"
 _ARABIC_LOANS = "ثحذصضطظع"  # Arabic letters that Persian, Urdu, Pashto, Sindhi write in Arabic loanwords
+_ZWNJ = "\u200c"  # the zero-width non-joiner inside words (می‌روم, خانه‌ها): Persian, Urdu, Kurdish, Pashto
 ALPHABETS = {
     "ar": _COMMON + _ARABIC_LOANS + "هةىيكٱ",
-    "fa": _COMMON + _ARABIC_LOANS + "هپچژگکیۀ",
-    "ur": _COMMON + _ARABIC_LOANS + "پچژگکیٹڈڑںےۓہۃھۂ",
-    "ps": _COMMON + _ARABIC_LOANS + "هپچژگکیټډړږښګڼۍېځڅي",
-    "sd": _COMMON + _ARABIC_LOANS + "هپچژگکيڪٽٿڻڦڄڃڇڊڌڍڏڙڱٻڀٺڳھ۾",
+    "fa": _COMMON + _ARABIC_LOANS + "هپچژگکیۀ" + _ZWNJ,
+    "ur": _COMMON + _ARABIC_LOANS + "پچژگکیٹڈڑںےۓہۃھۂ" + _ZWNJ,
+    "ps": _COMMON + _ARABIC_LOANS + "هپچژگکیټډړږښګڼۍېځڅي" + _ZWNJ,
+    "sd": _COMMON + _ARABIC_LOANS + "هپچژگکيڪٽٿڻڦڄڃڇڊڌڍڏڙڱٻڀٺڳھ۾" + _ZWNJ,
     "ug": _COMMON + "پچژگكڭھۇۆۈۋېىيە",
-    "ckb": _COMMON + "هحعپچژگکیڕڤڵەۆێھ",
+    "ckb": _COMMON + "هحعپچژگکیڕڤڵەۆێھ" + _ZWNJ,
 }
 # Letters a language's writers borrow now and then, and what one word with one costs (in log-probability).
 BORROWED = {
-    "ar": dict.fromkeys("پچگڤڭھ", 1.5),  # Gulf, Iraqi and Maghrebi writing, loanwords
+    # Gulf, Iraqi and Maghrebi writing, loanwords; Arabic orthography has no non-joiner, but text copied
+    # from the web may carry a stray one.
+    "ar": {**dict.fromkeys("پچگڤڭھ", 1.5), _ZWNJ: 3.0},
     "fa": {**dict.fromkeys("يك", 2.0), **dict.fromkeys("ةى", 3.0), "ھ": 2.0},  # Arabic keyboards and phrases
     "ur": {**dict.fromkeys("يك", 2.0), **dict.fromkeys("ةى", 3.0), "ه": 1.0},
 }
@@ -85,7 +97,20 @@ LEXICON_LANGUAGES = (
 # fmt: on
 LEXICON_SIZE = {"ar": 40000, "fa": 30000, "ur": 30000, "en": 30000}  # most frequent words kept per language
 OTHER_LEXICON_SIZE = 5000
+# Persian and Urdu typed on an Arabic keyboard: ي for ی, ك for ک (and ه for the Urdu ہ). Their words are known
+# in that spelling too; the letters' cost (BORROWED) says how rare the keyboard is.
+_ARABIC_KEYBOARD = {
+    "fa": str.maketrans("یک", "يك"),
+    "ur": str.maketrans("یکہ", "يكه"),
+}
+PROFILE_DIRECTORY = os.path.join(os.path.dirname(langdetect.__file__), "profiles")
+MAX_TEXT_LENGTH = 10000  # langdetect's Detector.max_text_length: the text is cut there
 _WORDFREQ_CODES = {"no": "nb", "tl": "fil", "hr": "sh"}  # langdetect's code -> wordfreq's
+# Unknown Arabic-script words: evidence from their last ENDING letters (see _ending_model).
+ENDING = 3
+ENDING_MIN_LENGTH = 5
+ENDING_SMOOTHING = 0.5
+ENDING_WEIGHT = 0.25
 # Words below this frequency count as unknown (the lists stop about here).
 LEXICON_FLOOR = 1e-6
 # Additive smoothing of n-gram probabilities, as langdetect's alpha / BASE_FREQ.
@@ -95,7 +120,11 @@ CAPITALISED_WEIGHT = 0.3
 QUOTED_WEIGHT = 0.25
 NAME_WEIGHT = 0.5  # known-word evidence of a capitalised word
 
-_WORD = re.compile(r"[^\W\d_]+(?:['’][^\W\d_]+)*")
+# A word is a run of letters of one script: Arabic writing attaches its prefixes to Latin names (الFIFA,
+# لInternational), which are two words. Arabic-script words may hold a non-joiner, Latin ones an apostrophe.
+_ARABIC_LETTER = r"(?:(?=[\u0600-\u08ff])[^\W\d_])"
+_OTHER_LETTER = r"(?:(?![\u0600-\u08ff])[^\W\d_])"
+_WORD = re.compile(rf"{_ARABIC_LETTER}+(?:\u200c{_ARABIC_LETTER}+)*|{_OTHER_LETTER}+(?:['’]{_OTHER_LETTER}+)*")
 _QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"|\([^)]*\)|‘[^’]*’")
 _MARKS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
 
@@ -121,21 +150,20 @@ class LanguageDetector:
         ngram_weight: float = NGRAM_WEIGHT,
         lexical_weight: float = LEXICAL_WEIGHT,
         priors: dict | None = None,
+        ending_weight: float = ENDING_WEIGHT,
     ):
-        self._factory = DetectorFactory()
-        self._factory.load_profile(os.path.join(os.path.dirname(langdetect.__file__), "profiles"))
-        self._factory.set_seed(seed)  # only used by langdetect's own text cleaning
-        self.languages: list[str] = list(self._factory.get_lang_list())
+        del seed  # the detector draws no random numbers (kept for callers that pass the setting)
+        self.languages, gram_rows, self._log_probs = _load_profiles(PROFILE_DIRECTORY)
         self._index = {lang: i for i, lang in enumerate(self.languages)}
-        grams = self._factory.word_lang_prob_map
-        # One float32 matrix of log-probabilities (n-gram x language) instead of langdetect's lists of floats;
-        # the factory keeps only n-gram -> row, which is all its n-gram extraction looks at.
-        self._log_probs = np.log(np.asarray(list(grams.values()), dtype=np.float32) + np.float32(SMOOTHING))
-        self._factory.word_lang_prob_map = {gram: row for row, gram in enumerate(grams)}
+        self._ngrams = NgramRows(gram_rows, MAX_TEXT_LENGTH)
         self.ngram_weight = ngram_weight
         self.lexical_weight = lexical_weight
         self.priors = {script: dict(weights) for script, weights in (priors or PRIORS).items()}
-        self._lexicon_rows, self._lexicon, self._lexicon_columns = _load_lexicon(self.languages)
+        self._lexicon = Lexicon()
+        self._lexicon_columns = [self.languages.index(lang) for lang in LEXICON_LANGUAGES]
+        self.ending_weight = ending_weight
+        self._ending_columns = [self._index[lang] for lang in PROFILED_ARABIC_SCRIPT]
+        _release_free_memory()
 
     def detect(self, text: str) -> Detection:
         """Detect the language of text; text with no letters is "und" with confidence 0."""
@@ -180,14 +208,15 @@ class LanguageDetector:
 
     def _arabic_letters(self, words: list[str]) -> np.ndarray | Detection:
         """Letter costs for Arabic, Persian and Urdu, or the answer when the letters exclude all three."""
-        letter_sets = [set(word) for word in words]
-        foreign = {lang: sum(_foreign(letters, lang) for letters in letter_sets) for lang in ALPHABETS}
+        profiles = [_letter_profile(word) for word in words]
+        foreign = {lang: sum(profile[0][k] for profile in profiles) for k, lang in enumerate(ALPHABETS)}
         tolerated = int(FOREIGN_SHARE * len(words))
         profiled = [lang for lang in PROFILED_ARABIC_SCRIPT if foreign[lang] <= tolerated]
         if profiled:
             letters = np.full(len(self.languages), -np.inf)
-            for lang in profiled:
-                letters[self._index[lang]] = -sum(_letter_cost(word_letters, lang) for word_letters in letter_sets)
+            for k, lang in enumerate(PROFILED_ARABIC_SCRIPT):
+                if lang in profiled:
+                    letters[self._index[lang]] = -sum(profile[1][k] for profile in profiles)
             return letters
         others = sorted((count, lang) for lang, count in foreign.items() if lang not in PROFILED_ARABIC_SCRIPT)
         count, lang = others[0]
@@ -199,13 +228,10 @@ class LanguageDetector:
         return Detection(lang, 1.0 - 1.0 / (len(words) + 2), "arabic")
 
     def _log_likelihood(self, text: str) -> np.ndarray | None:
-        detector = self._factory.create()
-        detector.append(text)
-        grams = detector._extract_ngrams()  # langdetect's own normalisation and n-grams
-        if not grams:
+        rows = self._ngrams.rows(text)
+        if not rows:
             return None
-        rows = self._factory.word_lang_prob_map
-        return self._log_probs[[rows[g] for g in grams]].sum(axis=0, dtype=np.float64)
+        return self._log_probs[rows].sum(axis=0, dtype=np.float64)
 
     def _lexical(self, words: list[str]) -> np.ndarray:
         """Per language, the log-frequency of each word above the floor, summed (0 for unknown words).
@@ -213,42 +239,222 @@ class LanguageDetector:
         A capitalised word is often a name, which may be a word of any language ("Sami" is Croatian for
         "alone"): its evidence counts NAME_WEIGHT.
         """
-        rows, weights = [], []
-        for word in words:
-            row = self._lexicon_rows.get(_MARKS.sub("", word.lower().replace("’", "'")))
-            if row is not None:
-                rows.append(row)
-                weights.append(NAME_WEIGHT if word[0].isupper() else 1.0)
+        vectors, weights = [], []
         total = np.zeros(len(self.languages))
-        if rows:
-            total[self._lexicon_columns] = np.asarray(weights, dtype=np.float32) @ self._lexicon[rows]
+        for word in words:
+            key = word.lower().replace("’", "'")  # marks are gone already (_running_words)
+            vector = self._lexicon.vector(key)
+            if vector is not None:
+                vectors.append(vector)
+                weights.append(NAME_WEIGHT if word[0].isupper() else 1.0)
+            elif len(key) >= ENDING_MIN_LENGTH and key[-ENDING:] in self._lexicon.endings:
+                # An unknown Arabic-script word: how often each language's words end as it does.
+                total[self._ending_columns] += self.ending_weight * self._lexicon.endings[key[-ENDING:]]
+        if vectors:
+            total[self._lexicon_columns] += np.asarray(weights, dtype=np.float32) @ np.stack(vectors)
         return total
 
 
-def _load_lexicon(languages: list[str]) -> tuple[dict[str, int], np.ndarray, list[int]]:
-    """word -> row of a (word x lexicon language) matrix of log(frequency / floor), from wordfreq's small lists."""
-    import wordfreq  # imported here: its data are read once, when a detector is built
+class NgramRows:
+    """langdetect's n-gram extraction (Detector.append, then _extract_ngrams), made fast and kept exact.
 
-    rows: dict[str, int] = {}
+    langdetect feeds the text to an NGram buffer one character at a time: each character is normalised
+    (a Unicode-block search), the buffer restarts at a space, and at every position the 1-, 2- and 3-grams
+    ending there are kept, unless the character and the one before it are both upper case. The same
+    n-grams in the same order follow from the text's words alone: normalise with a table (built as
+    characters are met), split at spaces, and take each word's n-grams with the space before it and the
+    one after it (if any), cached per word. tests/test_detect.py checks the equality against langdetect.
+    """
+
+    CACHE_SIZE = 1 << 14  # words whose n-gram rows are kept
+
+    def __init__(self, gram_rows: dict[str, int], max_text_length: int):
+        self._gram_rows = gram_rows
+        self._max_text_length = max_text_length
+        self._normal = _NormalisedCharacters()
+        self._word_rows = functools.lru_cache(maxsize=self.CACHE_SIZE)(self._padded_word_rows)
+
+    def rows(self, text: str) -> list[int]:
+        """The profile rows of the text's n-grams, in langdetect's order (repeats kept)."""
+        # Detector.append: URLs and e-mail addresses out, Vietnamese marks composed, then the length limit.
+        text = Detector.URL_RE.sub(" ", text)
+        text = Detector.MAIL_RE.sub(" ", text)
+        text = NGram.normalize_vi(text)[: self._max_text_length]
+        # Normalising turns punctuation and digits into spaces; the buffer ignores a space after a space, so
+        # runs of spaces (the empty words between them) emit nothing.
+        words = text.translate(self._normal).split(" ")
+        rows: list[int] = []
+        last = len(words) - 1
+        for i, word in enumerate(words):
+            if word:
+                rows.extend(self._word_rows(" " + word + (" " if i < last else "")))
+        return rows
+
+    def clear_cache(self) -> None:
+        """Forget the words seen so far (for benchmarks of unseen text)."""
+        self._word_rows.cache_clear()
+
+    def _padded_word_rows(self, padded: str) -> tuple[int, ...]:
+        """The rows of the n-grams emitted at each position of " word" or " word " (not the first space)."""
+        get = self._gram_rows.get
+        found = []
+        for i in range(1, len(padded)):
+            ch = padded[i]
+            if ch.isupper() and padded[i - 1].isupper():
+                continue  # langdetect skips words in capitals from their second letter on
+            grams = (ch, padded[i - 1 : i + 1], padded[i - 2 : i + 1] if i >= 2 else "")
+            for gram in grams if ch != " " else grams[1:]:
+                row = get(gram)
+                if row is not None:
+                    found.append(row)
+        return tuple(found)
+
+
+class _NormalisedCharacters(dict):
+    """str.translate table: NGram.normalize for each character, computed once per character met."""
+
+    def __missing__(self, code: int) -> str:
+        self[code] = NGram.normalize(chr(code))
+        return self[code]
+
+
+def _load_profiles(directory: str) -> tuple[list[str], dict[str, int], np.ndarray]:
+    """langdetect's profiles as DetectorFactory.load_profile reads them, straight into one float32 matrix.
+
+    Returns the languages (in langdetect's order), n-gram -> row, and the (n-gram x language) matrix of
+    log(probability + SMOOTHING). One profile is read at a time, so langdetect's 87,000 lists of 55 floats
+    never exist.
+    """
+    languages: list[str] = []
+    gram_rows: dict[str, int] = {}
     columns: list[tuple[np.ndarray, np.ndarray]] = []
-    for lang in LEXICON_LANGUAGES:
-        # Buckets of words by frequency, most frequent first: bucket i holds words of frequency 10^(-i/100).
-        buckets = wordfreq.get_frequency_list(_WORDFREQ_CODES.get(lang, lang), "small")
-        found: list[int] = []
-        values: list[float] = []
-        for i, bucket in enumerate(buckets):
-            log_ratio = math.log(wordfreq.cB_to_freq(-i) / LEXICON_FLOOR)
-            if log_ratio <= 0 or len(found) >= LEXICON_SIZE.get(lang, OTHER_LEXICON_SIZE):
-                break
-            for word in bucket:
-                found.append(rows.setdefault(word, len(rows)))
-                values.append(log_ratio)
-        columns.append((np.asarray(found, dtype=np.int64), np.asarray(values, dtype=np.float32)))
-    wordfreq.get_frequency_list.cache_clear()  # wordfreq keeps every list it read: drop them
-    matrix = np.zeros((len(rows), len(LEXICON_LANGUAGES)), dtype=np.float32)
-    for column, (word_rows, word_values) in enumerate(columns):
-        matrix[word_rows, column] = word_values
-    return rows, matrix, [languages.index(lang) for lang in LEXICON_LANGUAGES]
+    for filename in os.listdir(directory):  # the order load_profile reads them in
+        path = os.path.join(directory, filename)
+        if filename.startswith(".") or not os.path.isfile(path):
+            continue
+        with open(path, encoding="utf-8") as file:
+            profile = json.load(file)
+        languages.append(profile["name"])
+        n_words = profile["n_words"]
+        found, probs = [], []
+        for gram, count in profile["freq"].items():
+            row = gram_rows.setdefault(gram, len(gram_rows))
+            if 1 <= len(gram) <= 3:
+                found.append(row)
+                probs.append(1.0 * count / n_words[len(gram) - 1])  # as DetectorFactory.add_profile
+        columns.append((np.asarray(found, dtype=np.int64), np.asarray(probs, dtype=np.float64)))
+    matrix = np.zeros((len(gram_rows), len(languages)), dtype=np.float32)
+    for column, (found_rows, found_probs) in enumerate(columns):
+        matrix[found_rows, column] = found_probs
+    return languages, gram_rows, np.log(matrix + np.float32(SMOOTHING))
+
+
+class Lexicon:
+    """Known words: per word and lexicon language, log(frequency / floor), from wordfreq's small lists.
+
+    Words are kept as sorted 64-bit BLAKE2 digests and their values as one sparse row each (a word is known
+    in one or two of the languages): a few MB, where a dict of 200,000 strings and a dense matrix took
+    over 50 MB in every worker. An unknown word matches a known one's digest about once in 10^14.
+    """
+
+    CACHE_SIZE = 1 << 14  # words whose values are kept (about 0.2 KB each)
+
+    def __init__(self) -> None:
+        import wordfreq  # imported here: its data are read once, when a detector is built
+
+        digests: list[np.ndarray] = []
+        columns: list[np.ndarray] = []
+        values: list[np.ndarray] = []
+        ending_words: dict[str, set[str]] = {lang: set() for lang in PROFILED_ARABIC_SCRIPT}
+        for column, lang in enumerate(LEXICON_LANGUAGES):
+            # Buckets of words by frequency, most frequent first: bucket i holds words of frequency 10^(-i/100).
+            buckets = wordfreq.get_frequency_list(_WORDFREQ_CODES.get(lang, lang), "small")
+            found: list[int] = []
+            found_values: list[float] = []
+            for i, bucket in enumerate(buckets):
+                log_ratio = math.log(wordfreq.cB_to_freq(-i) / LEXICON_FLOOR)
+                if log_ratio <= 0 or len(found) >= LEXICON_SIZE.get(lang, OTHER_LEXICON_SIZE):
+                    break
+                for word in bucket:
+                    for spelling in {word, word.translate(_ARABIC_KEYBOARD.get(lang, {}))}:
+                        found.append(_digest(spelling))
+                        found_values.append(log_ratio)
+                        if lang in ending_words and len(spelling) >= ENDING_MIN_LENGTH:
+                            ending_words[lang].add(spelling)
+            digests.append(np.asarray(found, dtype=np.uint64))
+            columns.append(np.full(len(found), column, dtype=np.int8))
+            values.append(np.asarray(found_values, dtype=np.float32))
+        wordfreq.get_frequency_list.cache_clear()  # wordfreq keeps every list it read: drop them
+        digest, column_of, value = np.concatenate(digests), np.concatenate(columns), np.concatenate(values)
+        # By word, then language, best value first: a spelling found twice in one language keeps its best.
+        order = np.lexsort((-value, column_of, digest))
+        digest, column_of, value = digest[order], column_of[order], value[order]
+        first = np.ones(len(digest), dtype=bool)
+        first[1:] = (digest[1:] != digest[:-1]) | (column_of[1:] != column_of[:-1])
+        digest, self._columns, self._values = digest[first], column_of[first], value[first]
+        self._digests, starts = np.unique(digest, return_index=True)
+        self._starts = np.append(starts, len(digest)).astype(np.int64)
+        self.endings = _ending_model(ending_words)
+        self.vector = functools.lru_cache(maxsize=self.CACHE_SIZE)(self._vector)
+
+    def __len__(self) -> int:
+        return len(self._digests)
+
+    def _vector(self, word: str) -> np.ndarray | None:
+        """The word's value in each lexicon language (0 where unknown), or None for a word no list knows."""
+        digest = np.uint64(_digest(word))
+        row = int(np.searchsorted(self._digests, digest))
+        if row == len(self._digests) or self._digests[row] != digest:
+            return None
+        start, end = self._starts[row], self._starts[row + 1]
+        vector = np.zeros(len(LEXICON_LANGUAGES), dtype=np.float32)
+        vector[self._columns[start:end]] = self._values[start:end]
+        vector.flags.writeable = False  # shared by every caller through the cache
+        return vector
+
+
+def _release_free_memory() -> None:
+    """Give the C heap's free pages back to the system (glibc): reading the word lists and profiles leaves
+    about 20 MB free but still counted in every worker's memory. Elsewhere a no-op."""
+    try:
+        ctypes.CDLL(None).malloc_trim(0)
+    except (OSError, AttributeError):
+        pass
+
+
+def _digest(word: str) -> int:
+    """A word's 64-bit BLAKE2 digest (the same in every process, unlike hash())."""
+    return int.from_bytes(hashlib.blake2b(word.encode("utf-8"), digest_size=8).digest(), "little")
+
+
+def _ending_model(words: dict[str, set[str]]) -> dict[str, np.ndarray]:
+    """Last ENDING letters -> log share of Arabic, Persian and Urdu known words ending so (centred).
+
+    Persian and Urdu suffixes (the copula ـست, plural ـها, verb endings) differ from Arabic ones, so the
+    ending of a word none of the lists knows is still evidence. Endings no list has are left out.
+    """
+    counts: dict[str, np.ndarray] = {}
+    totals = np.zeros(len(PROFILED_ARABIC_SCRIPT))
+    for k, lang in enumerate(PROFILED_ARABIC_SCRIPT):
+        for word in words[lang]:
+            if _script(word[0]) == "arabic":
+                totals[k] += 1
+                counts.setdefault(word[-ENDING:], np.zeros(len(PROFILED_ARABIC_SCRIPT)))[k] += 1
+    model = {}
+    for ending, count in counts.items():
+        log_share = np.log((count + ENDING_SMOOTHING) / (totals + ENDING_SMOOTHING * len(counts)))
+        model[ending] = (log_share - log_share.mean()).astype(np.float32)
+    return model
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _letter_profile(word: str) -> tuple[tuple[bool, ...], tuple[float, ...]]:
+    """Per alphabet, does word have a letter foreign to it; per profiled language, what its letters cost."""
+    letters = set(word)
+    return (
+        tuple(_foreign(letters, lang) for lang in ALPHABETS),
+        tuple(_letter_cost(letters, lang) for lang in PROFILED_ARABIC_SCRIPT),
+    )
 
 
 def _foreign(letters: set[str], lang: str) -> bool:
@@ -275,18 +481,21 @@ def _running_words(text: str) -> list[tuple[str, str, float]]:
     """(word, script, weight) for each word; quoted words and capitalised Latin words weigh less."""
     # NFKC: PDF copies often carry presentation forms (the lam-alef ligature ﻻ) instead of letters.
     text = _MARKS.sub("", unicodedata.normalize("NFKC", text))
-    quoted = [m.span() for m in _QUOTED.finditer(text)]
+    quoted = [m.span() for m in _QUOTED.finditer(text)]  # in order, not overlapping
+    starts = [a for a, _ in quoted]
     words = []
     for match in _WORD.finditer(text):
         word = match.group()
         script = _script(word[0])
         weight = CAPITALISED_WEIGHT if script == "latin" and word[0].isupper() else 1.0
-        if any(a <= match.start() < b for a, b in quoted):
+        inside = bisect.bisect_right(starts, match.start()) - 1  # the last quote opened at or before the word
+        if inside >= 0 and match.start() < quoted[inside][1]:
             weight *= QUOTED_WEIGHT
         words.append((word, script, weight))
     return words
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def _script(ch: str) -> str:
     """The script of a letter, from its Unicode name (ARABIC, LATIN, CYRILLIC...)."""
     return unicodedata.name(ch, "UNKNOWN").split(" ")[0].lower()

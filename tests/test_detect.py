@@ -1,6 +1,10 @@
-import pytest
+import random
 
-from summarizer.detect import OTHER_ARABIC_SCRIPT, LanguageDetector
+import numpy as np
+import pytest
+from langdetect import DetectorFactory
+
+from summarizer.detect import MAX_TEXT_LENGTH, OTHER_ARABIC_SCRIPT, PROFILE_DIRECTORY, SMOOTHING, LanguageDetector
 
 
 @pytest.fixture(scope="module")
@@ -59,6 +63,42 @@ def test_other_arabic_script_languages_are_named_not_arabic(detector, text, lang
     assert detection.script == "arabic"
 
 
+# Persian and Urdu typed on an Arabic keyboard (ي for ی, ك for ک, ه for ہ): every letter is one Arabic writes, so
+# the words must be known in that spelling, and the non-joiner (كتاب‌ها) is a letter Arabic orthography lacks.
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("پاكستان كي حكومت", "ur"),
+        ("ان كا كام اچها تها", "ur"),
+        ("كتاب‌ها", "fa"),
+        ("كتاب‌هاي جديد", "fa"),
+        ("اين كتاب خيلي خوب است.", "fa"),
+    ],
+)
+def test_persian_and_urdu_on_an_arabic_keyboard_are_not_arabic(detector, text, language):
+    assert detector.detect(text).language == language
+
+
+# Persian attaches the copula to the word before it (ـست, ـهاست): a word no list knows still ends as Persian
+# words do, and Arabic words do not.
+@pytest.mark.parametrize("text", ["مشكل اصلي اختلافهاست", "حكومت مسئول امنيتهاست", "وقت طلاست"])
+def test_persian_word_endings_are_evidence_against_arabic(detector, text):
+    assert detector.detect(text).language not in ("ar", "en")
+
+
+def test_an_unknown_word_ending_like_persian_words_weighs_for_persian(detector):
+    lexical = detector._lexical(["امنيتهاست"])  # in no word list
+    ar, fa = detector.languages.index("ar"), detector.languages.index("fa")
+    assert lexical[fa] > lexical[ar]
+    assert not lexical[detector.languages.index("en")]
+
+
+# Arabic attaches its prefixes to Latin names: the name is a word of its own, not foreign letters in an Arabic word.
+@pytest.mark.parametrize("text", ["انضمت منظمة الFIFA إلى الاتحاد", "أحب الiPhone كثيرا", "اشتريت الiPad"])
+def test_arabic_prefixes_on_latin_names_are_still_arabic(detector, text):
+    assert detector.detect(text).language == "ar"
+
+
 # Dialects, including the letters they borrow (گ چ in Gulf and Iraqi writing, ڤ ڭ in Maghrebi writing).
 @pytest.mark.parametrize(
     "text",
@@ -73,6 +113,10 @@ def test_other_arabic_script_languages_are_named_not_arabic(detector, text, lang
         "شفت الڤيديو ديالك البارح.",  # Maghrebi with ڤ
         "شلونك؟ شگد صار لك هنا؟",  # Iraqi with گ
         "وين رايح چذي؟ باچر نشوفك.",  # Gulf with چ
+        "انا اتأخرت عشان الزحمة كانت وحشة",  # Egyptian
+        "درست كتير امبارح",  # Egyptian, a verb ending in ـست as Persian copulas do
+        "ما لحقت الباص اليوم، رحت مشي",  # Levantine
+        "بزاف ديال الناس جاو للعرس",  # Moroccan
     ],
 )
 def test_dialects_are_arabic(detector, text):
@@ -158,3 +202,40 @@ def test_confidence_is_a_probability(detector):
     assert 0.5 < detection.confidence <= 1.0
     assert detection.script == "arabic"
     assert detector.detect("42").confidence == 0.0
+
+
+def test_ngrams_are_langdetects_own(detector):
+    # The fast extraction must give langdetect's n-grams in langdetect's order: capitals (NASA, HeLLo),
+    # punctuation and digits between words, URLs and e-mail addresses, Vietnamese combining marks, CJK,
+    # text past langdetect's length limit, and random mixtures of all of these.
+    texts = [
+        "NASA and the UN met IBM's CEO. HeLLo WORLD Ab a",
+        "Visit https://example.com/a?b=1 or write to someone@example.org, please!",
+        "Tiếng Việt có dấu: Tie\u0302\u0301ng Vie\u0323\u0302t",
+        "أعلن الجيش الأمريكي إصابة ثمانية جنود، 12 منهم... «مصابين»",
+        "من هر روز به مدرسه می‌روم. 中文 日本語 ひらがな カタカナ 한국어",
+        "  leading and  double   spaces  ",
+        "x" * 10050 + " tail",
+        "",
+    ]
+    rng = random.Random(0)
+    alphabet = "aAbBzZ  .,!?'-09éÉßșțẠếỆ\u0300\u0301ابتكيیک\u200cء中日ひカㄅ한ТΑ\thttp://x.com a@b.org"
+    texts += ["".join(rng.choice(alphabet) for _ in range(rng.randint(0, 60))) for _ in range(500)]
+    factory = DetectorFactory()
+    factory.load_profile(PROFILE_DIRECTORY)
+    rows = detector._ngrams._gram_rows
+    assert set(rows) == set(factory.word_lang_prob_map)  # the same n-grams as langdetect's own loading
+    for text in texts:
+        reference = factory.create()
+        assert reference.max_text_length == MAX_TEXT_LENGTH
+        reference.append(text)
+        assert detector._ngrams.rows(text) == [rows[gram] for gram in reference._extract_ngrams()], text[:60]
+
+
+def test_profiles_are_read_as_langdetect_reads_them(detector):
+    factory = DetectorFactory()
+    factory.load_profile(PROFILE_DIRECTORY)
+    assert detector.languages == factory.get_lang_list()
+    for gram in ("a", "th", "the", "ال", "لا ", "ي"):
+        expected = np.log(np.asarray(factory.word_lang_prob_map[gram], dtype=np.float32) + np.float32(SMOOTHING))
+        assert np.array_equal(detector._log_probs[detector._ngrams._gram_rows[gram]], expected)
