@@ -1,11 +1,17 @@
 """ROUGE-1/2/L of our extractive summarizer against taking the first k sentences, on EASC; wrapped articles too.
 
-Usage: python bench/easc_rouge.py [--eval-dir ../shared/eval/easc-dev]
+Usage: python bench/easc_rouge.py [--eval-dir ../shared/eval/easc-dev] [--repeats 20]
 
 Summary length = the mean length of the five reference summaries in sentences
 (rounded); both sides are normalised (alef/ya/ta marbuta, diacritics) and
 tokenised with a tokenizer that keeps Arabic, since rouge-score's default
 deletes every non-Latin character.
+
+Nested cross-validation: the weights in GRID are chosen by ROUGE-1 on the
+training articles of each fold only and scored on the held-out ones, leave-one-out
+and over repeated random 5- and 3-fold splits (mean and spread); then the gain of
+the shipped defaults with one weight moved at a time (a lone peak is fitted to
+these 30 articles, a plateau is not), and the milliseconds per article.
 
 Wrapped: every article is hard-wrapped at typical column widths (paragraphs
 still one a line) and must come out of the segmenter, and of the summarizer,
@@ -21,6 +27,7 @@ import random
 import statistics
 import sys
 import textwrap
+import time
 from collections import Counter
 from pathlib import Path
 from unittest import mock
@@ -41,6 +48,13 @@ GRID = {
     "full_length": (8, 16, 32),
     "length_exponent": (0.0, 0.25, 0.5),
     "position_exponent": (0.5, 1.0),
+}
+# Each default moved one step either way, for the sensitivity check.
+NEIGHBOURS = {
+    "centrality_weight": (0.4, 0.6, 0.8, 1.0, 1.2),
+    "full_length": (12, 14, 16, 18, 20),
+    "length_exponent": (0.1, 0.2, 0.25, 0.3, 0.4),
+    "position_exponent": (0.35, 0.5, 0.65),
 }
 
 
@@ -172,51 +186,123 @@ def interval(gains: list[float], rounds: int = 2000) -> str:
     return f"{statistics.mean(gains):+.2f} R-1 (95% bootstrap interval {means[rounds // 40]:+.2f} to {means[-rounds // 40]:+.2f})"
 
 
-def cross_validated_report(data) -> None:
-    """Leave-one-out and 5-fold figures: weights chosen on the other articles, scored on the held-out one."""
+def random_folds(n: int, k: int, repeats: int) -> list[list[int]]:
+    """`repeats` random splits of n articles into k folds, as the fold of each article (seeded)."""
+    rng = random.Random(0)
+    splits = []
+    for _ in range(repeats):
+        order = list(range(n))
+        rng.shuffle(order)
+        fold = [0] * n
+        for position, i in enumerate(order):
+            fold[i] = position % k
+        splits.append(fold)
+    return splits
+
+
+def nested(r1: list[list[float]], fold: list[int]) -> tuple[list[int], list[int]]:
+    """For each article, the config chosen on the other folds' articles only (best mean ROUGE-1 there); the picks."""
+    n = len(fold)
+    held = [0] * n
+    picks = []
+    for f in sorted(set(fold)):
+        train = [i for i in range(n) if fold[i] != f]
+        best = max(range(len(r1)), key=lambda c: (statistics.mean(r1[c][i] for i in train), -c))
+        picks.append(best)
+        for i in range(n):
+            if fold[i] == f:
+                held[i] = best
+    return held, picks
+
+
+def spread(values: list[float]) -> str:
+    """Mean, standard deviation and range of a list of figures."""
+    return (
+        f"{statistics.mean(values):+.2f} (sd {statistics.pstdev(values):.2f}, {min(values):+.2f} to {max(values):+.2f})"
+    )
+
+
+def cross_validated_report(data, repeats: int) -> None:
+    """Nested cross-validation: the weights are chosen on the training folds only, the held-out articles scored."""
     articles = [(sentences_of(article), refs, summary_length(refs)) for _, article, refs in data]
     ref_counts = [[Counter(rouge_tokens(r)) for r in refs] for _, refs, _ in articles]
     configs = [dict(zip(GRID, values)) for values in itertools.product(*GRID.values())]
     chosen = [[ExtractiveSummarizer(**c).select(s, "ar", k) for s, _, k in articles] for c in configs]
     r1 = [[fast_rouge1(s, rc, ch) for (s, _, _), rc, ch in zip(articles, ref_counts, row)] for row in chosen]
     n = len(articles)
-    rows = {}
-    for name, fold_of in (("leave-one-out", lambda i: i), ("5-fold", lambda i: i % 5)):
-        held: list = [None] * n  # by article
-        picks = []
-        for fold in sorted({fold_of(i) for i in range(n)}):
-            train = [i for i in range(n) if fold_of(i) != fold]
-            best = max(range(len(configs)), key=lambda c: (statistics.mean(r1[c][i] for i in train), -c))
-            picks.append(best)
-            for i in range(n):
-                if fold_of(i) == fold:
-                    held[i] = scores(articles[i][0], articles[i][1], chosen[best][i])
-        rows[f"ours, {name} (held-out)"] = mean_scores(held)
-        leads = [scores(s, refs, lead(s, k))["rouge1"] for s, refs, k in articles]
-        wins = sum(h["rouge1"] > b + 1e-9 for h, b in zip(held, leads))
-        losses = sum(h["rouge1"] < b - 1e-9 for h, b in zip(held, leads))
-        print(
-            f"{name}: R-1 above the lead on {wins} articles, below on {losses}, equal on {n - wins - losses}; "
-            f"gain {interval([h['rouge1'] - b for h, b in zip(held, leads)])}"
-        )
-        common = Counter(picks).most_common(1)[0]
-        print(
-            f"{name}: weights chosen {len(set(picks))} distinct way(s); most often ({common[1]}x) {configs[common[0]]}"
-        )
-        for pick in sorted(set(picks) - {common[0]}):
-            print(f"{name}: also chosen ({picks.count(pick)}x) {configs[pick]}")
-    best = max(range(len(configs)), key=lambda c: (statistics.mean(r1[c]), -c))
-    rows["ours, best on all 30 (in-sample)"] = mean_scores(
-        [scores(s, refs, ch) for (s, refs, _), ch in zip(articles, chosen[best])]
+    leads = [scores(s, refs, lead(s, k)) for s, refs, k in articles]
+    today = [scores(s, refs, ExtractiveSummarizer().select(s, "ar", k)) for s, refs, k in articles]
+
+    def held_scores(held: list[int]) -> list[dict[str, float]]:
+        return [scores(articles[i][0], articles[i][1], chosen[c][i]) for i, c in enumerate(held)]
+
+    rows = {"first-k (lead)": mean_scores(leads), "ours, shipped defaults (fixed, in-sample)": mean_scores(today)}
+    held, picks = nested(r1, list(range(n)))
+    loo = held_scores(held)
+    rows["ours, weights chosen leave-one-out"] = mean_scores(loo)
+    gains = [h["rouge1"] - b["rouge1"] for h, b in zip(loo, leads)]
+    wins, losses = sum(g > 1e-9 for g in gains), sum(g < -1e-9 for g in gains)
+    print(
+        f"leave-one-out: above the lead on {wins} articles, below on {losses}, equal on {n - wins - losses}; gain {interval(gains)}"
     )
-    rows["first-k (lead)"] = mean_scores([scores(s, refs, lead(s, k)) for s, refs, k in articles])
-    print(f"in-sample best: {configs[best]}")
-    table("Cross-validated: weights chosen without the article scored", rows)
+    print(
+        f"leave-one-out: {len(set(picks))} distinct weight choice(s), most often {configs[Counter(picks).most_common(1)[0][0]]}"
+    )
+    for k in (5, 3):
+        per_split = []
+        all_picks: Counter = Counter()
+        for fold in random_folds(n, k, repeats):
+            held, picks = nested(r1, fold)
+            all_picks.update(picks)
+            per_split.append(mean_scores(held_scores(held)))
+        rows[f"ours, weights chosen {k}-fold (mean of {repeats} splits)"] = mean_scores(per_split)
+        lead_r1 = mean_scores(leads)["rouge1"]
+        print(
+            f"{k}-fold x {repeats} random splits: R-1 gain over the lead {spread([s['rouge1'] - lead_r1 for s in per_split])}; "
+            f"over the shipped defaults {spread([s['rouge1'] - rows['ours, shipped defaults (fixed, in-sample)']['rouge1'] for s in per_split])}"
+        )
+        print(
+            f"{k}-fold: {len(all_picks)} distinct weight choice(s) in {sum(all_picks.values())} folds; "
+            + "; ".join(f"{configs[c]} {m}x" for c, m in all_picks.most_common(3))
+        )
+    table("Nested cross-validation: weights chosen without the articles scored", rows)
+    sensitivity_report(articles, ref_counts, leads)
+
+
+def sensitivity_report(articles, ref_counts, leads) -> None:
+    """The gain over the lead with one default moved at a time: a broad plateau generalises, a lone peak does not."""
+    base = ExtractiveSummarizer()
+    lead_r1 = statistics.mean(b["rouge1"] for b in leads)
+    print("\nSensitivity: R-1 gain over the lead (whole dev set) with one weight moved from its default\n")
+    for name, values in NEIGHBOURS.items():
+        cells = []
+        for value in values:
+            summarizer = dataclasses.replace(base, **{name: value})
+            r1 = statistics.mean(
+                fast_rouge1(s, rc, summarizer.select(s, "ar", k)) for (s, _, k), rc in zip(articles, ref_counts)
+            )
+            mark = "*" if value == getattr(base, name) else ""
+            cells.append(f"{value}{mark}: {r1 - lead_r1:+.2f}")
+        print(f"- {name}: " + ", ".join(cells))
+
+
+def speed_report(data) -> None:
+    """Milliseconds per article for select() (the summarizer alone, sentences already split)."""
+    articles = [(sentences_of(article), summary_length(refs)) for _, article, refs in data]
+    summarizer = ExtractiveSummarizer()
+    rounds = 20
+    start = time.perf_counter()
+    for _ in range(rounds):
+        for sentences, k in articles:
+            summarizer.select(sentences, "ar", k)
+    elapsed = (time.perf_counter() - start) / (rounds * len(articles))
+    print(f"\nSpeed: {1000 * elapsed:.2f} ms per article for select() ({rounds} rounds over {len(articles)} articles)")
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=default_eval_dir("easc-dev"))
+    parser.add_argument("--repeats", type=int, default=20, help="random k-fold splits (default 20)")
     args = parser.parse_args(argv)
     data = list(load(args.eval_dir))
     ours = ExtractiveSummarizer()
@@ -231,7 +317,8 @@ def main(argv=None) -> None:
         f"Shipped defaults {defaults}, whole dev set", {name: mean_scores(rows) for name, rows in per_article.items()}
     )
     print()
-    cross_validated_report(data)
+    cross_validated_report(data, args.repeats)
+    speed_report(data)
     wrapped_report(data, ours)
 
 
