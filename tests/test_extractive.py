@@ -21,7 +21,21 @@ def test_the_length_preference_moves_the_choice_to_the_shorter_of_two_sentences_
     # too (its position and centrality outweigh being three times as long); a stronger one takes the third.
     assert ExtractiveSummarizer(length_exponent=0.0).select(STORY, "en", 2) == [0, 1]
     assert ExtractiveSummarizer().select(STORY, "en", 2) == [0, 1]
-    assert ExtractiveSummarizer(length_exponent=0.5).select(STORY, "en", 2) == [0, 2]
+    assert ExtractiveSummarizer(length_exponent=1.0).select(STORY, "en", 2) == [0, 2]
+
+
+def test_the_length_preference_does_not_favour_fragments():
+    # It only weighs against sentences longer than the article's mean: however strong, it never lifts the
+    # two-word aside over the sentences about the attack (dividing every score by its relative length did).
+    sentences = [
+        "The army reported an attack on the base.",
+        "Fine weather.",
+        "The attack on the base injured eight soldiers of the army.",
+        "The base was attacked again by the militia, the army said.",
+    ]
+    for exponent in (0.0, 0.5, 1.0, 2.0):
+        chosen = ExtractiveSummarizer(length_exponent=exponent).select(sentences, "en", 2)
+        assert chosen[0] == 0 and 1 not in chosen
 
 
 def test_the_first_sentence_is_kept():
