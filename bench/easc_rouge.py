@@ -23,6 +23,7 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import itertools
+import math
 import random
 import statistics
 import sys
@@ -49,6 +50,17 @@ GRID = {
     "full_length": (8, 12, 16, 20, 24, 32),
     "length_exponent": (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0),
 }
+# The method before: every score divided by its relative length (floor 0.2), weights from a coarser grid.
+BEFORE = {"centrality_weight": 0.8, "full_length": 16, "length_exponent": 0.25, "length_floor": 0.2}
+BEFORE_GRID = {
+    "centrality_weight": (0.0, 0.4, 0.8, 1.6),
+    "full_length": (8, 16, 32),
+    "length_exponent": (0.0, 0.25, 0.5),
+    "position_exponent": (0.5, 1.0),
+    "length_floor": (0.2,),
+}
+# ... and the method before searched as widely as ours (its exponent over the range where it is not far worse).
+BEFORE_WIDE_GRID = {**GRID, "length_exponent": (0.0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5), "length_floor": (0.2,)}
 # For the sensitivity check: each default moved along its grid row (and the position exponent, not searched).
 NEIGHBOURS = {**GRID, "position_exponent": (0.35, 0.5, 0.65, 0.8)}
 
@@ -234,38 +246,58 @@ def spread(values: list[float]) -> str:
 
 
 def cross_validated_report(data, repeats: int) -> None:
-    """Nested cross-validation: the weights are chosen on the training folds only, the held-out articles scored."""
+    """Nested cross-validation of ours and of the method before, beside the lead; then the sensitivity."""
     articles = [(sentences_of(article), refs, summary_length(refs)) for _, article, refs in data]
     ref_counts = [[Counter(rouge_tokens(r)) for r in refs] for _, refs, _ in articles]
-    points = list(itertools.product(*(range(len(v)) for v in GRID.values())))
-    configs = [{name: GRID[name][j] for name, j in zip(GRID, point)} for point in points]
+    leads = [scores(s, refs, lead(s, k)) for s, refs, k in articles]
+    rows = {"first-k (lead)": mean_scores(leads)}
+    for label, summarizer in (
+        ("ours, shipped defaults", ExtractiveSummarizer()),
+        ("before", ExtractiveSummarizer(**BEFORE)),
+    ):
+        rows[f"{label} (fixed, in-sample)"] = mean_scores(
+            [scores(s, refs, summarizer.select(s, "ar", k)) for s, refs, k in articles]
+        )
+    rules = {
+        "ours": (("best point", False), ("plateau", True)),
+        "before": (("best point", False),),
+        "before, wide grid": (("best point", False), ("plateau", True)),
+    }
+    for label, grid in (("ours", GRID), ("before", BEFORE_GRID), ("before, wide grid", BEFORE_WIDE_GRID)):
+        print(f"\n{label}: weights chosen among {math.prod(map(len, grid.values()))} combinations of {grid}")
+        rows.update(nested_report(label, grid, rules[label], articles, ref_counts, leads, repeats))
+    table("Nested cross-validation: the weights chosen on the training articles only", rows)
+    sensitivity_report(articles, ref_counts, leads)
+
+
+def nested_report(label, grid, rules, articles, ref_counts, leads, repeats: int) -> dict[str, dict[str, float]]:
+    """Leave-one-out and repeated k-fold figures of choosing the weights in grid by each rule; prints the gains."""
+    points = list(itertools.product(*(range(len(v)) for v in grid.values())))
+    configs = [{name: grid[name][j] for name, j in zip(grid, point)} for point in points]
     neighbours = grid_neighbours(points)
     chosen = [[ExtractiveSummarizer(**c).select(s, "ar", k) for s, _, k in articles] for c in configs]
     r1 = [[fast_rouge1(s, rc, ch) for (s, _, _), rc, ch in zip(articles, ref_counts, row)] for row in chosen]
     n = len(articles)
-    leads = [scores(s, refs, lead(s, k)) for s, refs, k in articles]
     lead_r1 = mean_scores(leads)["rouge1"]
 
     def held_scores(held: list[int]) -> list[dict[str, float]]:
         return [scores(articles[i][0], articles[i][1], chosen[c][i]) for i, c in enumerate(held)]
 
-    rows = {
-        "first-k (lead)": mean_scores(leads),
-        "ours, shipped defaults (in-sample)": mean_scores(
-            [scores(s, refs, ExtractiveSummarizer().select(s, "ar", k)) for s, refs, k in articles]
-        ),
-    }
-    print(f"Grid: {len(configs)} combinations of {GRID}")
-    for rule, near in (("plateau", neighbours), ("best point", None)):
+    def short(config: dict) -> str:
+        return ", ".join(f"{name} {value}" for name, value in config.items() if len(grid[name]) > 1)
+
+    rows = {}
+    for rule, smooth in rules:
+        near = neighbours if smooth else None
+        name = f"{label}, {rule}"
         held, picks = nested(r1, list(range(n)), near)
         loo = held_scores(held)
-        rows[f"{rule}, leave-one-out"] = mean_scores(loo)
+        rows[f"{name}, leave-one-out"] = mean_scores(loo)
         gains = [h["rouge1"] - b["rouge1"] for h, b in zip(loo, leads)]
         wins, losses = sum(g > 1e-9 for g in gains), sum(g < -1e-9 for g in gains)
         print(
-            f"{rule}, leave-one-out: above the lead on {wins} articles, below on {losses}, "
-            f"equal on {n - wins - losses}; gain {interval(gains)}; "
-            f"{len(set(picks))} distinct choice(s), most often {configs[Counter(picks).most_common(1)[0][0]]}"
+            f"{name}, leave-one-out: above the lead on {wins} articles, below on {losses}, equal on "
+            f"{n - wins - losses}; gain {interval(gains)}; {len(set(picks))} distinct choice(s)"
         )
         for k in (5, 3):
             per_split = []
@@ -274,25 +306,20 @@ def cross_validated_report(data, repeats: int) -> None:
                 held, picks = nested(r1, fold, near)
                 all_picks.update(picks)
                 per_split.append(mean_scores(held_scores(held)))
-            rows[f"{rule}, {k}-fold (mean of {repeats} splits)"] = mean_scores(per_split)
+            rows[f"{name}, {k}-fold x {repeats}"] = mean_scores(per_split)
             print(
-                f"{rule}, {k}-fold x {repeats} random splits: R-1 gain over the lead "
+                f"{name}, {k}-fold x {repeats} random splits: R-1 gain over the lead "
                 f"{spread([x['rouge1'] - lead_r1 for x in per_split])}; {len(all_picks)} distinct choice(s) in "
                 f"{sum(all_picks.values())} folds, most often "
-                + "; ".join(f"{configs[c]} {m}x" for c, m in all_picks.most_common(2))
+                + "; ".join(f"({short(configs[c])}) {m}x" for c, m in all_picks.most_common(2))
             )
-        best = max(
-            range(len(configs)),
-            key=lambda c: (
-                statistics.mean(r1[c]) if near is None else statistics.mean(statistics.mean(r1[j]) for j in near[c]),
-                -c,
-            ),
+        fit = [statistics.mean(row) for row in r1]
+        if near is not None:
+            fit = [statistics.mean(fit[j] for j in group) for group in near]
+        print(
+            f"{name}, chosen on all {n} articles: {short(configs[max(range(len(configs)), key=lambda c: (fit[c], -c))])}"
         )
-        print(f"{rule}, chosen on all {n} articles: {configs[best]}")
-    table(
-        "Nested cross-validation: weights chosen without the articles scored (ours = weights chosen by the rule)", rows
-    )
-    sensitivity_report(articles, ref_counts, leads)
+    return rows
 
 
 def sensitivity_report(articles, ref_counts, leads) -> None:

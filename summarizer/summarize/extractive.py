@@ -52,9 +52,11 @@ class ExtractiveSummarizer:
     unterminated_weight: float = 0.5
     # Sentences shorter than this many content words (captions, bylines) are discounted.
     full_length: int = 24
-    # A sentence longer than the article's mean has its score divided by (length / mean length) ** this: of two
-    # long sentences alike, the shorter wins (shorter ones are not favoured: fragments would be).
+    # Score divided by (length / mean length) ** this: of two long sentences alike, the shorter wins.
     length_exponent: float = 0.5
+    # ... with length / mean length taken as at least this: at 1 shorter sentences gain nothing (below 1 they
+    # would, and two-word fragments with them).
+    length_floor: float = 1.0
     # Score times 1 - this x the share of the sentence's words inside quotation marks.
     quote_discount: float = 0.5
     # A sentence holding this share of an unpunctuated first line's (the headline's) words repeats it.
@@ -78,7 +80,7 @@ class ExtractiveSummarizer:
             position = 1.0 / (i + 1) ** self.position_exponent
             score = self.position_weight * position + self.centrality_weight * _cosine(v, centroid)
             score *= min(1.0, 0.5 + 0.5 * len(words[i]) / self.full_length)
-            score /= max(1.0, len(words[i]) / mean_length) ** self.length_exponent
+            score /= max(self.length_floor, len(words[i]) / mean_length) ** self.length_exponent
             if i and not _TERMINATED.search(sentences[i]):
                 score *= self.unterminated_weight
             score *= 1.0 - self.quote_discount * quoted_share(sentences[i])
