@@ -36,6 +36,8 @@ def test_the_length_preference_does_not_favour_fragments():
     for exponent in (0.0, 0.5, 1.0, 2.0):
         chosen = ExtractiveSummarizer(length_exponent=exponent).select(sentences, "en", 2)
         assert chosen[0] == 0 and 1 not in chosen
+    # with shorter-than-mean sentences divided by their relative length too, a strong preference takes the aside
+    assert ExtractiveSummarizer(length_exponent=1.0, length_floor=0.2).select(sentences, "en", 2) == [0, 1]
 
 
 def test_the_first_sentence_is_kept():
