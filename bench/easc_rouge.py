@@ -1,11 +1,19 @@
 """ROUGE-1/2/L of our extractive summarizer against taking the first k sentences, on EASC; wrapped articles too.
 
-Usage: python bench/easc_rouge.py [--eval-dir ../shared/eval/easc-dev]
+Usage: python bench/easc_rouge.py [--eval-dir ../shared/eval/easc-dev] [--repeats 20]
 
 Summary length = the mean length of the five reference summaries in sentences
 (rounded); both sides are normalised (alef/ya/ta marbuta, diacritics) and
 tokenised with a tokenizer that keeps Arabic, since rouge-score's default
 deletes every non-Latin character.
+
+Nested cross-validation: the weights in GRID are chosen on the training
+articles of each fold only (the best point by ROUGE-1, or the point with the
+best grid neighbourhood) and scored on the held-out ones, leave-one-out and over
+repeated random 5- and 3-fold splits (mean and spread); the same for the method
+before (BEFORE) on its old grid and on one as wide as ours. Then the gain of the
+shipped defaults with one weight moved at a time (a lone peak is fitted to these
+30 articles, a plateau is not), and the CPU milliseconds per article.
 
 Wrapped: every article is hard-wrapped at typical column widths (paragraphs
 still one a line) and must come out of the segmenter, and of the summarizer,
@@ -17,10 +25,12 @@ from __future__ import annotations
 import argparse
 import dataclasses
 import itertools
+import math
 import random
 import statistics
 import sys
 import textwrap
+import time
 from collections import Counter
 from pathlib import Path
 from unittest import mock
@@ -36,12 +46,25 @@ from summarizer.textnorm import rouge_tokens
 
 WIDTHS = (40, 50, 60, 72, 80)
 # The summarizer's weights searched by the cross-validation (everything else stays at its default).
+# The weights searched by the cross-validation, in even steps (position_exponent stays 0.5: 1 / sqrt(position)).
 GRID = {
+    "centrality_weight": (0.0, 0.2, 0.4, 0.6, 0.8, 1.0, 1.2, 1.6),
+    "full_length": (8, 12, 16, 20, 24, 32),
+    "length_exponent": (0.0, 0.25, 0.5, 0.75, 1.0, 1.5, 2.0),
+}
+# The method before: every score divided by its relative length (floor 0.2), weights from a coarser grid.
+BEFORE = {"centrality_weight": 0.8, "full_length": 16, "length_exponent": 0.25, "length_floor": 0.2}
+BEFORE_GRID = {
     "centrality_weight": (0.0, 0.4, 0.8, 1.6),
     "full_length": (8, 16, 32),
     "length_exponent": (0.0, 0.25, 0.5),
     "position_exponent": (0.5, 1.0),
+    "length_floor": (0.2,),
 }
+# ... and the method before searched as widely as ours (its exponent over the range where it is not far worse).
+BEFORE_WIDE_GRID = {**GRID, "length_exponent": (0.0, 0.1, 0.2, 0.25, 0.3, 0.4, 0.5), "length_floor": (0.2,)}
+# For the sensitivity check: each default moved along its grid row (and the position exponent, not searched).
+NEIGHBOURS = {**GRID, "position_exponent": (0.35, 0.5, 0.65, 0.8)}
 
 
 def default_eval_dir(name: str) -> Path:
@@ -172,51 +195,173 @@ def interval(gains: list[float], rounds: int = 2000) -> str:
     return f"{statistics.mean(gains):+.2f} R-1 (95% bootstrap interval {means[rounds // 40]:+.2f} to {means[-rounds // 40]:+.2f})"
 
 
-def cross_validated_report(data) -> None:
-    """Leave-one-out and 5-fold figures: weights chosen on the other articles, scored on the held-out one."""
+def random_folds(n: int, k: int, repeats: int) -> list[list[int]]:
+    """`repeats` random splits of n articles into k folds, as the fold of each article (seeded)."""
+    rng = random.Random(0)
+    splits = []
+    for _ in range(repeats):
+        order = list(range(n))
+        rng.shuffle(order)
+        fold = [0] * n
+        for position, i in enumerate(order):
+            fold[i] = position % k
+        splits.append(fold)
+    return splits
+
+
+def grid_neighbours(configs: list[tuple[int, ...]]) -> list[list[int]]:
+    """For each grid point (as value indexes), itself and the points one step away in any weights."""
+    where = {c: i for i, c in enumerate(configs)}
+    near = []
+    for c in configs:
+        steps = itertools.product((-1, 0, 1), repeat=len(c))
+        near.append([where[t] for t in (tuple(x + d for x, d in zip(c, step)) for step in steps) if t in where])
+    return near
+
+
+def nested(r1: list[list[float]], fold: list[int], neighbours=None) -> tuple[list[int], list[int]]:
+    """For each article the config chosen on the other folds only, and the picks.
+
+    Without neighbours the config with the best mean ROUGE-1 on the training articles; with them the config whose
+    grid neighbourhood has the best mean (a plateau rather than a lone peak)."""
+    n = len(fold)
+    held = [0] * n
+    picks = []
+    for f in sorted(set(fold)):
+        train = [i for i in range(n) if fold[i] != f]
+        fit = [sum(row[i] for i in train) for row in r1]
+        if neighbours is not None:
+            fit = [statistics.mean(fit[j] for j in near) for near in neighbours]
+        best = max(range(len(r1)), key=lambda c: (fit[c], -c))
+        picks.append(best)
+        for i in range(n):
+            if fold[i] == f:
+                held[i] = best
+    return held, picks
+
+
+def spread(values: list[float]) -> str:
+    """Mean, standard deviation and range of a list of figures."""
+    return (
+        f"{statistics.mean(values):+.2f} (sd {statistics.pstdev(values):.2f}, {min(values):+.2f} to {max(values):+.2f})"
+    )
+
+
+def cross_validated_report(data, repeats: int) -> None:
+    """Nested cross-validation of ours and of the method before, beside the lead; then the sensitivity."""
     articles = [(sentences_of(article), refs, summary_length(refs)) for _, article, refs in data]
     ref_counts = [[Counter(rouge_tokens(r)) for r in refs] for _, refs, _ in articles]
-    configs = [dict(zip(GRID, values)) for values in itertools.product(*GRID.values())]
+    leads = [scores(s, refs, lead(s, k)) for s, refs, k in articles]
+    rows = {"first-k (lead)": mean_scores(leads)}
+    for label, summarizer in (
+        ("ours, shipped defaults", ExtractiveSummarizer()),
+        ("before", ExtractiveSummarizer(**BEFORE)),
+    ):
+        rows[f"{label} (fixed, in-sample)"] = mean_scores(
+            [scores(s, refs, summarizer.select(s, "ar", k)) for s, refs, k in articles]
+        )
+    rules = {
+        "ours": (("best point", False), ("plateau", True)),
+        "before": (("best point", False),),
+        "before, wide grid": (("best point", False), ("plateau", True)),
+    }
+    for label, grid in (("ours", GRID), ("before", BEFORE_GRID), ("before, wide grid", BEFORE_WIDE_GRID)):
+        print(f"\n{label}: weights chosen among {math.prod(map(len, grid.values()))} combinations of {grid}")
+        rows.update(nested_report(label, grid, rules[label], articles, ref_counts, leads, repeats))
+    table("Nested cross-validation: the weights chosen on the training articles only", rows)
+    sensitivity_report(articles, ref_counts, leads)
+
+
+def nested_report(label, grid, rules, articles, ref_counts, leads, repeats: int) -> dict[str, dict[str, float]]:
+    """Leave-one-out and repeated k-fold figures of choosing the weights in grid by each rule; prints the gains."""
+    points = list(itertools.product(*(range(len(v)) for v in grid.values())))
+    configs = [{name: grid[name][j] for name, j in zip(grid, point)} for point in points]
+    neighbours = grid_neighbours(points)
     chosen = [[ExtractiveSummarizer(**c).select(s, "ar", k) for s, _, k in articles] for c in configs]
     r1 = [[fast_rouge1(s, rc, ch) for (s, _, _), rc, ch in zip(articles, ref_counts, row)] for row in chosen]
     n = len(articles)
+    lead_r1 = mean_scores(leads)["rouge1"]
+
+    def held_scores(held: list[int]) -> list[dict[str, float]]:
+        return [scores(articles[i][0], articles[i][1], chosen[c][i]) for i, c in enumerate(held)]
+
+    def short(config: dict) -> str:
+        return ", ".join(f"{name} {value}" for name, value in config.items() if len(grid[name]) > 1)
+
     rows = {}
-    for name, fold_of in (("leave-one-out", lambda i: i), ("5-fold", lambda i: i % 5)):
-        held: list = [None] * n  # by article
-        picks = []
-        for fold in sorted({fold_of(i) for i in range(n)}):
-            train = [i for i in range(n) if fold_of(i) != fold]
-            best = max(range(len(configs)), key=lambda c: (statistics.mean(r1[c][i] for i in train), -c))
-            picks.append(best)
-            for i in range(n):
-                if fold_of(i) == fold:
-                    held[i] = scores(articles[i][0], articles[i][1], chosen[best][i])
-        rows[f"ours, {name} (held-out)"] = mean_scores(held)
-        leads = [scores(s, refs, lead(s, k))["rouge1"] for s, refs, k in articles]
-        wins = sum(h["rouge1"] > b + 1e-9 for h, b in zip(held, leads))
-        losses = sum(h["rouge1"] < b - 1e-9 for h, b in zip(held, leads))
+    for rule, smooth in rules:
+        near = neighbours if smooth else None
+        name = f"{label}, {rule}"
+        held, picks = nested(r1, list(range(n)), near)
+        loo = held_scores(held)
+        rows[f"{name}, leave-one-out"] = mean_scores(loo)
+        gains = [h["rouge1"] - b["rouge1"] for h, b in zip(loo, leads)]
+        wins, losses = sum(g > 1e-9 for g in gains), sum(g < -1e-9 for g in gains)
         print(
-            f"{name}: R-1 above the lead on {wins} articles, below on {losses}, equal on {n - wins - losses}; "
-            f"gain {interval([h['rouge1'] - b for h, b in zip(held, leads)])}"
+            f"{name}, leave-one-out: above the lead on {wins} articles, below on {losses}, equal on "
+            f"{n - wins - losses}; gain {interval(gains)}; {len(set(picks))} distinct choice(s)"
         )
-        common = Counter(picks).most_common(1)[0]
+        for k in (5, 3):
+            per_split = []
+            all_picks: Counter = Counter()
+            for fold in random_folds(n, k, repeats):
+                held, picks = nested(r1, fold, near)
+                all_picks.update(picks)
+                per_split.append(mean_scores(held_scores(held)))
+            rows[f"{name}, {k}-fold x {repeats}"] = mean_scores(per_split)
+            print(
+                f"{name}, {k}-fold x {repeats} random splits: R-1 gain over the lead "
+                f"{spread([x['rouge1'] - lead_r1 for x in per_split])}; {len(all_picks)} distinct choice(s) in "
+                f"{sum(all_picks.values())} folds, most often "
+                + "; ".join(f"({short(configs[c])}) {m}x" for c, m in all_picks.most_common(2))
+            )
+        fit = [statistics.mean(row) for row in r1]
+        if near is not None:
+            fit = [statistics.mean(fit[j] for j in group) for group in near]
         print(
-            f"{name}: weights chosen {len(set(picks))} distinct way(s); most often ({common[1]}x) {configs[common[0]]}"
+            f"{name}, chosen on all {n} articles: {short(configs[max(range(len(configs)), key=lambda c: (fit[c], -c))])}"
         )
-        for pick in sorted(set(picks) - {common[0]}):
-            print(f"{name}: also chosen ({picks.count(pick)}x) {configs[pick]}")
-    best = max(range(len(configs)), key=lambda c: (statistics.mean(r1[c]), -c))
-    rows["ours, best on all 30 (in-sample)"] = mean_scores(
-        [scores(s, refs, ch) for (s, refs, _), ch in zip(articles, chosen[best])]
+    return rows
+
+
+def sensitivity_report(articles, ref_counts, leads) -> None:
+    """The gain over the lead with one default moved at a time: a broad plateau generalises, a lone peak does not."""
+    lead_r1 = statistics.mean(b["rouge1"] for b in leads)
+    base = ExtractiveSummarizer()
+    print("\nSensitivity: R-1 gain over the lead (whole dev set) with one default moved (* = the default)\n")
+    for name, values in NEIGHBOURS.items():
+        cells = []
+        for value in values:
+            summarizer = dataclasses.replace(base, **{name: value})
+            r1 = statistics.mean(
+                fast_rouge1(s, rc, summarizer.select(s, "ar", k)) for (s, _, k), rc in zip(articles, ref_counts)
+            )
+            mark = "*" if value == getattr(base, name) else ""
+            cells.append(f"{value}{mark}: {r1 - lead_r1:+.2f}")
+        print(f"- {name}: " + ", ".join(cells))
+
+
+def speed_report(data) -> None:
+    """CPU milliseconds per article for select() (sentences already split), ours beside the method before."""
+    articles = [(sentences_of(article), summary_length(refs)) for _, article, refs in data]
+    times: dict[str, list[float]] = {"ours": [], "before": []}
+    summarizers = {"ours": ExtractiveSummarizer(), "before": ExtractiveSummarizer(**BEFORE)}
+    for round_ in range(10):  # alternated, CPU time: the machine may be shared
+        for name in ("ours", "before") if round_ % 2 else ("before", "ours"):
+            start = time.process_time()
+            for sentences, k in articles:
+                summarizers[name].select(sentences, "ar", k)
+            times[name].append(1000 * (time.process_time() - start) / len(articles))
+    print(
+        "\nSpeed (CPU ms per article for select(), median of 10 rounds over the 30 articles): "
+        + ", ".join(f"{name} {statistics.median(values):.2f}" for name, values in times.items())
     )
-    rows["first-k (lead)"] = mean_scores([scores(s, refs, lead(s, k)) for s, refs, k in articles])
-    print(f"in-sample best: {configs[best]}")
-    table("Cross-validated: weights chosen without the article scored", rows)
 
 
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--eval-dir", type=Path, default=default_eval_dir("easc-dev"))
+    parser.add_argument("--repeats", type=int, default=20, help="random k-fold splits (default 20)")
     args = parser.parse_args(argv)
     data = list(load(args.eval_dir))
     ours = ExtractiveSummarizer()
@@ -231,7 +376,8 @@ def main(argv=None) -> None:
         f"Shipped defaults {defaults}, whole dev set", {name: mean_scores(rows) for name, rows in per_article.items()}
     )
     print()
-    cross_validated_report(data)
+    cross_validated_report(data, args.repeats)
+    speed_report(data)
     wrapped_report(data, ours)
 
 

@@ -40,3 +40,24 @@ def test_article_keeps_headline_and_lead_and_skips_captions(article_text):
     assert len(chosen) == 3 and chosen[0] == 0 and not {1, 2, 7, 20} & set(chosen)
     chosen = ExtractiveSummarizer().select(sentences, "ar", 6)
     assert 0 in chosen and not {1, 2, 7, 20} & set(chosen)
+
+
+def test_a_hard_wrapped_article_gets_the_summary_of_the_unwrapped_one(article_text):
+    import textwrap
+
+    from summarizer.segment import split_paragraphs
+
+    def sentences_of(text):
+        return [s for p in split_paragraphs(text) for s in p.sentences]
+
+    plain = sentences_of(article_text)
+    for width in (40, 60, 72):
+        # body paragraphs folded at a column width, as copied from a newspaper column or a PDF
+        wrapped = "\n".join(
+            textwrap.fill(line, width) if len(line) > 100 else line for line in article_text.split("\n")
+        )
+        assert wrapped.count("\n") > article_text.count("\n") + 10
+        folded = sentences_of(wrapped)
+        for k in (3, 6):
+            summary = [plain[i] for i in ExtractiveSummarizer().select(plain, "ar", k)]
+            assert [folded[i] for i in ExtractiveSummarizer().select(folded, "ar", k)] == summary
