@@ -129,9 +129,6 @@ class Settings(BaseSettings):
     max_texts: int = Field(16, ge=1, le=10_000, description="texts per request")
     max_body_bytes: int = Field(1_000_000, ge=1, description="request body size (413 over it)")
 
-    # Language identification.
-    detect_seed: int = Field(0, ge=0, description="langdetect's seed (its text cleaning is its only random part)")
-
     # Access.
     api_keys_file: str = Field(
         "", description="API key file (manage it with `python -m summarizer keys`); empty: keys off"

@@ -146,13 +146,11 @@ class LanguageDetector:
 
     def __init__(
         self,
-        seed: int = 0,
         ngram_weight: float = NGRAM_WEIGHT,
         lexical_weight: float = LEXICAL_WEIGHT,
         priors: dict | None = None,
         ending_weight: float = ENDING_WEIGHT,
     ):
-        del seed  # the detector draws no random numbers (kept for callers that pass the setting)
         self.languages, gram_rows, self._log_probs = _load_profiles(PROFILE_DIRECTORY)
         self._index = {lang: i for i, lang in enumerate(self.languages)}
         self._ngrams = NgramRows(gram_rows, MAX_TEXT_LENGTH)

@@ -44,7 +44,7 @@ class Pipeline:
     def __init__(self, settings: Settings, models: Models):
         self.settings = settings
         self.models = models
-        self.detector = LanguageDetector(seed=settings.detect_seed)
+        self.detector = LanguageDetector()
         self.extractive = ExtractiveSummarizer()
 
     def close(self) -> None:
