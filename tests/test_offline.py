@@ -174,8 +174,8 @@ def test_serve_without_the_hub_says_what_is_missing_and_serves(tmp_path, flags):
     output = log_path.read_text()
     assert "Traceback" not in output
     why = "serve --no-pull did not try the hub" if flags else "the download from the hub failed: ConnectError"
-    assert output.count(why) == 1, output
-    assert "The translation model 'opus-mt-ar-en'" in output
+    assert output.count(why) == 2, output  # once for each missing model: both translation directions
+    assert "The translation model 'opus-mt-ar-en'" in output and "The translation model 'opus-mt-en-ar'" in output
     # The one /readyz request is logged once, by the app (gunicorn's own access log is off).
     assert len(re.findall(r'"path":\s*"/readyz"', output)) == 1, output
     assert "GET /readyz HTTP" not in output

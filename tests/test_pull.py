@@ -56,7 +56,8 @@ def test_pull_then_translate_by_name(repo, tmp_path):
     wanted = sorted(p.name for p in repo.iterdir() if p.suffix not in (".ot", ".h5"))
     assert sorted(p.name for p in folder.iterdir()) == sorted([*wanted, MARKER])
     assert json.loads((folder / MARKER).read_text())["commit"] == commit
-    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == [".lock", NAME]
+    # With no name, pull takes the models pulled by default: both translation directions.
+    assert sorted(p.name for p in (tmp_path / "models").iterdir()) == [".lock", NAME, "opus-mt-en-ar"]
 
     listed = cli(tmp_path, "http://127.0.0.1:9", "models", "list")
     assert listed.stdout.splitlines()[0].split()[:3] == [NAME, "translation", "present"]

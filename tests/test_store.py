@@ -102,7 +102,7 @@ def test_the_packaged_manifest_is_known_from_an_empty_models_folder(tmp_path):
         "translation",
         "CC-BY-4.0",
     )
-    assert en_ar.target_token == ">>ara<<" and not en_ar.pull_by_default
+    assert en_ar.target_token == ">>ara<<" and en_ar.pull_by_default
     assert real.entries["opus-mt-tc-big-ar-en"].role == "translation"
     assert real.entries["distilbart-cnn-12-6"].role == "summarization"
     with pytest.raises(ModelUnavailable) as err:
