@@ -26,6 +26,8 @@ from .summarize import ExtractiveSummarizer
 from .translate import Ticket, Translator
 
 log = logging.getLogger(__name__)
+SCRIPTS = {"ar": "arabic", "en": "latin"}  # the script each served language's running text is in
+SCRIPT_NAMES = {"ar": "Arabic", "en": "Latin"}
 __all__ = [
     "MAX_BEAM_SIZE",
     "SOURCE_LANGUAGES",
@@ -76,10 +78,10 @@ class Pipeline:
         # Announce the request to the translation queue it will probably use on arrival, so that the rounds it
         # shares with concurrent requests wait for it while it is detected and segmented; leaving the block
         # withdraws the announcement.
-        if options.target_language == "ar" and options.source_language != "ar":
-            translator = self.models.translator_en_ar
-        else:
-            translator = self.models.translator
+        likely = options.source_language
+        if likely == "auto":
+            likely = "en" if options.target_language == "ar" else "ar"
+        translator = self._queue_for(likely, options.target_language)
         with translator.expecting() if translator is not None else nullcontext() as ticket:
             return self._run_announced(text, options, summarize, ticket, translator)
 
@@ -90,10 +92,7 @@ class Pipeline:
         with _timed(timings, "detect"):
             detection = self.detector.detect(self.check_text(text))
         language = detection.language if options.source_language == "auto" else options.source_language
-        # Arabic is always translated to English; English only when Arabic is asked for.
-        target = "ar" if language == "en" and options.target_language == "ar" else "en"
-        needed = {"ar": self.models.translator, "en": self.models.translator_en_ar if target == "ar" else None}
-        if ticket is not None and needed.get(language) is not announced:
+        if ticket is not None and self._queue_for(language, options.target_language) is not announced:
             ticket.cancel()  # not this queue's request: its rounds must not wait for it
             ticket = None
         if language not in SUPPORTED_LANGUAGES:
@@ -103,6 +102,16 @@ class Pipeline:
                 confidence=round(detection.confidence, 4),
                 supported=list(SUPPORTED_LANGUAGES),
             )
+        if detection.script != SCRIPTS[language]:  # a source_language the text cannot be in
+            raise UnsupportedLanguage(
+                f"source_language is '{language}' but the text is not written in {SCRIPT_NAMES[language]} "
+                f"script (its running text is {detection.script}); send it with source_language 'auto'",
+                detected=detection.language,
+                confidence=round(detection.confidence, 4),
+                supported=list(SUPPORTED_LANGUAGES),
+            )
+        # Arabic is always translated to English; English only when Arabic is asked for.
+        target = "ar" if language == "en" and options.target_language == "ar" else "en"
         with _timed(timings, "segment"):
             paragraphs = split_paragraphs(text)
         sources = [s for p in paragraphs for s in p.sentences]
@@ -116,11 +125,15 @@ class Pipeline:
         if translator is not None:
             beam_size = options.beam_size or translator.default_beam_size
             models["translation"] = translator.describe() | {"beam_size": beam_size}
+        # English->Arabic for the summary only translates the chosen sentences, after the summary.
+        whole = language == "ar" or not summarize or options.translate_mode() == "full"
         translations: list[str | None] | None = None
-        # Only the summary's sentences, when English->Arabic is asked for the summary only: translated below.
-        if translator is not None and not (target == "ar" and summarize and options.translate_mode() == "summary"):
+        if translator is not None and whole:
             with _timed(timings, "translate"):
                 translations = list(translator.translate_sentences(sources, options.beam_size, ticket=ticket))
+        elif ticket is not None and (options.summarizer or self.settings.summarizer) == "abstractive":
+            ticket.cancel()  # the queue's rounds must not wait through seconds of abstractive summarizing
+            ticket = None
         english = sources if language == "en" else translations
         summary = None
         if summarize:
@@ -134,7 +147,7 @@ class Pipeline:
             for i, src in enumerate(sources)
         ]
         translation = None
-        if translations is not None and all(t is not None for t in translations):
+        if translations is not None and whole:
             by_paragraph: list[list[str]] = [[] for _ in paragraphs]
             for sentence in sentences:
                 by_paragraph[sentence.paragraph].append(sentence.translation or "")
@@ -166,6 +179,12 @@ class Pipeline:
                 translations[i] = text
         summary.arabic = " ".join(translations[i] or "" for i in summary.sentence_indexes)
         return translations
+
+    def _queue_for(self, language: str, target_language: str) -> Translator | None:
+        """The translator a text in language goes through (None: nothing to translate, or not loaded)."""
+        if language == "ar":
+            return self.models.translator
+        return self.models.translator_en_ar if language == "en" and target_language == "ar" else None
 
     def _translator(self) -> Translator:
         if self.models.translator is None:

@@ -10,6 +10,7 @@ import pytest
 from openapi_schema_validator import OAS31Validator
 
 from summarizer import create_app
+from summarizer.segment import split_paragraphs
 from summarizer.store import ModelEntry, ModelStore
 from summarizer.translate import target_token
 from test_cli import run
@@ -146,6 +147,15 @@ def test_summary_mode_translates_only_the_chosen_sentences(client, spec):
     assert body["models"]["translation"] == {"name": "tiny-opus-mt-en-ar", "engine": "ctranslate2-int8", "beam_size": 1}
 
 
+def test_summary_mode_gives_no_whole_translation_even_when_every_sentence_is_chosen(client):
+    body = client.post(
+        "/api/v1/summarize", json={"text": ARTICLE_TRANSLATION, "target_language": "ar", "summary_sentences": 6}
+    ).get_json()
+    assert body["summary"]["sentence_indexes"] == list(range(6))
+    assert [s["translation"] for s in body["sentences"]] == AR_TARGETS
+    assert body["translation"] is None  # "summary" mode: the whole text is what "full" gives
+
+
 def test_full_mode_translates_everything_by_paragraph(client, spec):
     response = client.post(
         "/api/v1/summarize",
@@ -181,8 +191,8 @@ def test_an_abstractive_summary_is_translated_sentence_by_sentence(client, pipel
     assert response.status_code == 200, response.get_json()
     summary = response.get_json()["summary"]
     assert summary["method"] == "abstractive" and summary["english"]
-    expected = pipeline.models.translator_en_ar.translate_sentences([summary["english"]])[0]
-    assert summary["arabic"] == expected
+    pieces = [s for p in split_paragraphs(summary["english"]) for s in p.sentences]
+    assert summary["arabic"] == " ".join(pipeline.models.translator_en_ar.translate_sentences(pieces))
     assert all(s["translation"] is None for s in response.get_json()["sentences"])
 
 

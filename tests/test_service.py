@@ -185,6 +185,18 @@ def test_forced_source_language_skips_detection_choice(pipeline):
     assert result.translation == ARTICLE_TRANSLATION
 
 
+@pytest.mark.parametrize(
+    ("text", "source", "script"),
+    [(ARTICLE_TRANSLATION, "ar", "latin"), (ARTICLE, "en", "arabic"), ("2024 - 2025", "en", "none")],
+)
+def test_a_forced_source_language_must_fit_the_script(pipeline, text, source, script):
+    with pytest.raises(UnsupportedLanguage) as err:
+        pipeline.process(text, Options(source_language=source))
+    assert (
+        f"source_language is '{source}'" in err.value.message and f"its running text is {script}" in err.value.message
+    )
+
+
 def test_models_status(pipeline):
     rows = {row["role"]: row for row in pipeline.models.status()}
     assert rows["translation"]["loaded"] and rows["translation"]["present"]
