@@ -157,6 +157,17 @@ def _models(args, settings: Settings) -> int:
     return 0
 
 
+def models_to_pull(settings: Settings, store: ModelStore) -> list[str]:
+    """The manifest models this configuration loads: both translation directions, whichever models they are
+    (SUMMARIZER_EN_AR_MODEL=opus-mt-tc-big-en-ar is pulled as readily as the default), and the abstractive
+    summarizer when it is pulled by default or is the default summarizer."""
+    wanted = [settings.translation_model, settings.en_ar_model]
+    summarizer = store.entries.get(settings.summarization_model)
+    if settings.summarizer == "abstractive" or (summarizer is not None and summarizer.pull_by_default):
+        wanted.append(settings.summarization_model)
+    return [name for name in wanted if name in store.entries]
+
+
 def _serve(args, settings: Settings) -> int:
     """Pull what is missing (one plain message per model the hub could not give), then exec gunicorn."""
     from pathlib import Path
@@ -171,11 +182,7 @@ def _serve(args, settings: Settings) -> int:
             clean_conversions(settings.cache_dir)
     except OSError as exc:  # e.g. a read-only models folder holding leftovers: serve what is complete
         log.warning("could not clean up after interrupted pulls or conversions: %s", exc)
-    missing = [
-        n
-        for n in (settings.translation_model, settings.summarization_model, settings.en_ar_model)
-        if n in store.entries and store.entries[n].pull_by_default and not store.is_present(n)
-    ]
+    missing = [n for n in models_to_pull(settings, store) if not store.is_present(n)]
     for name in missing:
         if args.no_pull:
             why = "serve --no-pull did not try the hub"

@@ -24,6 +24,7 @@ _PATH = re.compile(r"(?<![\w.:/~-])~?/(?:[^\s/'\"`,;()]+/)*([^\s/'\"`,;()]+)")
 
 # Roles in status rows and load_errors. English->Arabic is optional: without it the service is still ready.
 EN_AR = "translation_en_ar"
+ROLE_NAMES = {EN_AR: "English->Arabic translation"}  # what messages call a role whose key is not plain words
 
 
 class Models:
@@ -93,11 +94,11 @@ class Models:
     def _record(self, role: str, model: str, exc: Exception) -> None:
         """Keep a load error as a ModelUnavailable that names the model, not where it lives on this server."""
         if isinstance(exc, ModelUnavailable):
-            log.warning("%s model unavailable: %s", role, exc.message)
+            log.warning("%s model unavailable: %s", ROLE_NAMES.get(role, role), exc.message)
             message, details = exc.message, dict(exc.details)
         else:
-            log.error("%s model failed to load", role, exc_info=exc)
-            message, details = f"The {role} model '{model}' failed to load: {exc}", {}
+            log.error("%s model failed to load", ROLE_NAMES.get(role, role), exc_info=exc)
+            message, details = f"The {ROLE_NAMES.get(role, role)} model '{model}' failed to load: {exc}", {}
         details["model"] = self.public_name(model)
         self.load_errors[role] = ModelUnavailable(
             without_paths(message), **{k: without_paths(v) if isinstance(v, str) else v for k, v in details.items()}

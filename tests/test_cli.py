@@ -4,6 +4,9 @@ import subprocess
 import sys
 from pathlib import Path
 
+from summarizer.cli import models_to_pull
+from summarizer.config import Settings
+from summarizer.store import ModelStore
 from tinymodels import ARTICLE, ARTICLE_TRANSLATION
 
 ROOT = Path(__file__).resolve().parents[1]
@@ -83,3 +86,13 @@ def test_an_empty_models_folder_still_knows_the_default_model(settings, tmp_path
     assert proc.returncode == 3
     error = json.loads(proc.stderr[proc.stderr.index("{") :])["error"]
     assert error["details"]["command"] == "python -m summarizer models pull opus-mt-ar-en"
+
+
+def test_serve_pulls_the_models_it_is_configured_to_load(tmp_path):
+    store = ModelStore(tmp_path)
+    default = Settings.from_env({})
+    assert models_to_pull(default, store) == ["opus-mt-ar-en", "opus-mt-en-ar"]
+    chosen = default.replace(en_ar_model="opus-mt-tc-big-en-ar", summarizer="abstractive")
+    assert models_to_pull(chosen, store) == ["opus-mt-ar-en", "opus-mt-tc-big-en-ar", "distilbart-cnn-12-6"]
+    local = default.replace(translation_model=str(tmp_path / "my-model"))  # a folder: nothing to pull
+    assert models_to_pull(local, store) == ["opus-mt-en-ar"]
