@@ -13,6 +13,7 @@ CTranslate2 conversions live in a cache folder of their own (`converted`), so a 
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import logging
@@ -411,17 +412,22 @@ def conversion_key(path: Path, compute_type: str, target_vocabulary: str = "cut"
     """
     import ctranslate2
 
-    variant = conversion_variant(path, target_vocabulary)
+    version = TARGET_CUT_VERSION if conversion_variant(path, target_vocabulary) == "cut" else VOCABULARY_MAP_VERSION
+    return f"{_model_identity(path)}-ct2-{_safe(ctranslate2.__version__)}-{_safe(compute_type)}-{version}"
+
+
+def _model_identity(path: Path) -> str:
+    """The first part of a conversion's key: the model folder's name and its commit, or a digest of its files."""
     path = Path(path).resolve()
     commit = read_marker(path).get("commit")
     if commit:
-        identity = f"{path.name}-{commit[:12]}"
-    else:
-        stats = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in path.iterdir() if p.is_file())
-        digest = hashlib.sha256(json.dumps([str(path), stats]).encode()).hexdigest()[:12]
-        identity = f"{path.name}-{digest}"
-    version = TARGET_CUT_VERSION if variant == "cut" else VOCABULARY_MAP_VERSION
-    name = f"{identity}-ct2-{ctranslate2.__version__}-{compute_type}-{version}"
+        return _safe(f"{path.name}-{commit[:12]}")
+    stats = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in path.iterdir() if p.is_file())
+    digest = hashlib.sha256(json.dumps([str(path), stats]).encode()).hexdigest()[:12]
+    return _safe(f"{path.name}-{digest}")
+
+
+def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._@-]", "_", name)
 
 
@@ -468,7 +474,31 @@ def converted(path: Path, compute_type: str, cache_dir: Path | None = None, targ
         log.info("another process converted %s first", path)  # rename onto its finished folder failed
     finally:
         _remove(tmp)
+    drop_outdated_conversions(cache_dir, path)
     return target
+
+
+def drop_outdated_conversions(cache_dir: Path, path: Path) -> None:
+    """Delete the conversions of the model at path that no current key names: those of another CTranslate2
+    version or of an older conversion_key (their key changed, so they would never be loaded again).
+
+    Conversions of other models, and of this model to other compute types or variants, are kept.
+    """
+    import ctranslate2
+
+    prefix = f"{_model_identity(path)}-ct2-"
+    current = re.compile(
+        re.escape(f"{prefix}{_safe(ctranslate2.__version__)}-")
+        + rf"[A-Za-z0-9_]+-({TARGET_CUT_VERSION}|{VOCABULARY_MAP_VERSION})"
+    )
+    # What follows the prefix in any key so far: a version, a compute type, and a variant or nothing (so a
+    # folder of another model whose name happens to begin with the prefix never matches).
+    key = re.compile(re.escape(prefix) + r"[0-9][0-9A-Za-z.]*-[A-Za-z0-9_]+(-[a-z]+[0-9]+)?")
+    for folder in Path(cache_dir).glob(f"{glob.escape(prefix)}*"):
+        # a .tmp folder is a conversion under way (or left by a dead process: clean_conversions)
+        if key.fullmatch(folder.name) and not current.fullmatch(folder.name):
+            log.info("deleting %s (an outdated conversion)", folder)
+            _remove(folder)
 
 
 def clean_conversions(cache_dir: Path) -> None:
