@@ -141,7 +141,9 @@ def step_cost(args) -> None:
 
 def same_process(args, layouts: list[str], maps: list[str], splits: list[str]) -> None:
     """Every variant loaded in this one process and timed in quick alternation, the order rotating each round:
-    on a shared, noisy machine the paired ratios drift less than across fresh processes (no peak RSS here)."""
+    on a shared, noisy machine the paired ratios drift less than across fresh processes (no peak RSS here).
+    The process's CPU time (both decoders' threads) is printed beside the wall time: other processes on the
+    machine stretch the wall time of a run far more than the CPU time it needs."""
     from speed import SHARED, build, settings_for
     from summarizer.segment import split_paragraphs
     from summarizer.translate import ct2, load_engine
@@ -159,24 +161,34 @@ def same_process(args, layouts: list[str], maps: list[str], splits: list[str]) -
             for split in splits:
                 variants[layout, vocabulary, split] = (engine, article * articles)
     times: dict[tuple, list[float]] = {key: [] for key in variants}
+    cpu: dict[tuple, list[float]] = {key: [] for key in variants}
     keys = list(variants)
     for round_ in range(args.rounds + 1):  # round 0 warms every engine up
         for key in keys[round_ % len(keys) :] + keys[: round_ % len(keys)]:
             engine, sentences = variants[key]
             ct2.split_by_work = splitters[key[2]]
-            start = time.perf_counter()
+            start, start_cpu = time.perf_counter(), time.process_time()
             engine.translate(sentences)
             if round_:
                 times[key].append(time.perf_counter() - start)
+                cpu[key].append(time.process_time() - start_cpu)
     print(f"{args.model}, beam {args.beam}, tokens {args.tokens}, {args.rounds} rounds in one process")
-    print("\n| parallel : batch size : articles | target vocabulary | split by | s (median) | s (min to max) |")
-    print("|---|---|---|---|---|")
-    for (layout, vocabulary, split), values in times.items():
+    print(
+        "\n| parallel : batch size : articles | target vocabulary | split by | s (median) | s (min to max) "
+        "| CPU s (median) | CPU s (min to max) |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for key, values in times.items():
+        layout, vocabulary, split = key
         print(
             f"| {layout} | {vocabulary} | {split} | {statistics.median(values):.2f} | "
-            f"{min(values):.2f} to {max(values):.2f} |"
+            f"{min(values):.2f} to {max(values):.2f} | {statistics.median(cpu[key]):.2f} | "
+            f"{min(cpu[key]):.2f} to {max(cpu[key]):.2f} |"
         )
+    print("\nWall time:")
     print_ratios(times, layouts, maps, splits)
+    print("\nCPU time:")
+    print_ratios(cpu, layouts, maps, splits)
 
 
 def print_ratios(times: dict[tuple, list[float]], layouts: list[str], maps: list[str], splits: list[str]) -> None:
