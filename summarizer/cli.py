@@ -133,6 +133,7 @@ def _summarize(args, settings: Settings) -> int:
 def _models(args, settings: Settings) -> int:
     """List the known models, or pull some; a failure is one plain message on stderr and a non-zero status."""
     from .store import UnknownModel, converted
+    from .translate import resolve_device
 
     store = ModelStore(settings.models_dir)
     if args.models_command == "list":
@@ -146,7 +147,10 @@ def _models(args, settings: Settings) -> int:
         for path in store.pull(args.names or None):
             print(f"pulled {path.name} into {path} (commit {store.snapshot(path.name).get('commit')})")
             if settings.translation_engine == "ctranslate2" and store.entries[path.name].role == "translation":
-                target = converted(path, settings.ct2_compute_type, settings.cache_dir)
+                # The conversion the service will load: the GPU's compute type when it will run on one.
+                gpu = resolve_device(settings.device, "ctranslate2") == "cuda"
+                compute_type = settings.ct2_gpu_compute_type if gpu else settings.ct2_compute_type
+                target = converted(path, compute_type, settings.cache_dir, settings.ct2_target_vocabulary)
                 print(f"converted for CTranslate2 into {target}")
     except UnknownModel as exc:
         print(exc, file=sys.stderr)

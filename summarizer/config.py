@@ -23,7 +23,10 @@ from .store import default_cache_dir
 ENV_PREFIX = "SUMMARIZER_"
 # SUMMARIZER_* variables that are not settings of the service: the test suite's and the benchmarks' caches.
 OTHER_VARIABLES = frozenset({"SUMMARIZER_TEST_CACHE", "SUMMARIZER_BENCH_CACHE"})
-RENAMED = {"SUMMARIZER_NUM_BEAMS": "SUMMARIZER_BEAM_SIZE"}
+RENAMED = {
+    "SUMMARIZER_NUM_BEAMS": "SUMMARIZER_BEAM_SIZE",
+    "SUMMARIZER_CT2_VOCABULARY_MAP": "SUMMARIZER_CT2_TARGET_VOCABULARY",
+}
 CT2_COMPUTE_TYPES = ("int8", "int8_float32", "int8_float16", "int8_bfloat16", "int16", "float16", "bfloat16", "float32")
 
 
@@ -75,10 +78,11 @@ class Settings(BaseSettings):
     ct2_gpu_compute_type: Literal[CT2_COMPUTE_TYPES] = Field(  # type: ignore[valid-type]
         "int8_float16", description="CTranslate2 weight type on a GPU (instead of ct2_compute_type)"
     )
-    ct2_vocabulary_map: bool = Field(
-        True,
+    ct2_target_vocabulary: Literal["cut", "map", "full"] = Field(
+        "cut",
         description="CTranslate2 scores only target.spm's pieces and the special tokens, not the whole shared "
-        "vocabulary: a smaller output projection; a correct English output never holds another piece",
+        "vocabulary (a correct output never holds another piece): cut (a conversion whose decoder holds only "
+        "them: the smallest output projection), map (the whole conversion with a vocabulary map) or full",
     )
     ct2_parallel_batches: int = Field(
         0, ge=0, le=64, description="CTranslate2 sub-batches decoded in parallel (0: one per core)"

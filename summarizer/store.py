@@ -13,6 +13,7 @@ CTranslate2 conversions live in a cache folder of their own (`converted`), so a 
 from __future__ import annotations
 
 import contextlib
+import glob
 import hashlib
 import json
 import logging
@@ -362,18 +363,19 @@ def default_cache_dir() -> Path:
     return Path(base) / "summarizer"
 
 
-# Part of every conversion's key: change it whenever target_vocabulary_map's output changes, so that cached
-# conversions are made again with the new map.
+# Part of every conversion's key: change one whenever the conversion it names changes (target_tokens' output,
+# the map's format, how the cut is made), so that cached conversions are made again.
 VOCABULARY_MAP_VERSION = "vmap1"
+TARGET_CUT_VERSION = "cut1"
 SPECIAL_TOKENS = ("</s>", "<unk>", "<pad>")
+# How CTranslate2 decodes onto the target vocabulary (SUMMARIZER_CT2_TARGET_VOCABULARY): a conversion whose
+# decoder holds only the target tokens, the whole conversion with a vocabulary map, or the whole vocabulary.
+TARGET_VOCABULARIES = ("cut", "map", "full")
 
 
-def target_vocabulary_map(path: Path) -> str | None:
-    """CTranslate2's vocabulary map (vmap.txt) restricting the output to target.spm's pieces and the special tokens.
-
-    One rule with an empty source n-gram: its tokens are candidates whatever the source. None when the folder
-    has no target.spm.
-    """
+def target_tokens(path: Path) -> list[str] | None:
+    """The tokens a correct output can hold: target.spm's pieces and the special tokens that are in vocab.json,
+    in vocabulary order. None when the folder has no target.spm or no vocab.json."""
     path = Path(path)
     if not (path / "target.spm").is_file() or not (path / "vocab.json").is_file():
         return None
@@ -382,39 +384,68 @@ def target_vocabulary_map(path: Path) -> str | None:
     vocab = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
     target = spm.SentencePieceProcessor(model_file=str(path / "target.spm"))
     pieces = {target.id_to_piece(i) for i in range(target.get_piece_size())} | set(SPECIAL_TOKENS)
-    # CTranslate2 splits the map on spaces and tabs; pieces never hold them (sentencepiece writes U+2581).
-    keep = sorted((p for p in pieces if p in vocab and p and not any(c.isspace() for c in p)), key=vocab.get)
-    return "\t" + " ".join(keep) + "\n"
+    # CTranslate2 splits a map on spaces and tabs; pieces never hold them (sentencepiece writes U+2581).
+    return sorted((p for p in pieces if p in vocab and p and not any(c.isspace() for c in p)), key=vocab.get)
 
 
-def conversion_key(path: Path, compute_type: str) -> str:
-    """A folder name for the conversion of one model snapshot by this CTranslate2 version to one compute type.
+def target_vocabulary_map(path: Path) -> str | None:
+    """CTranslate2's vocabulary map (vmap.txt) restricting the output to target_tokens.
+
+    One rule with an empty source n-gram: its tokens are candidates whatever the source. None when the folder
+    has no target.spm.
+    """
+    tokens = target_tokens(path)
+    return None if tokens is None else "\t" + " ".join(tokens) + "\n"
+
+
+def conversion_variant(path: Path, target_vocabulary: str) -> str:
+    """The conversion a target_vocabulary setting needs: "cut" (the decoder cut to target_tokens) when the folder
+    has a target.spm, else "full" (the whole vocabulary, with vmap.txt when there is a target.spm)."""
+    if target_vocabulary not in TARGET_VOCABULARIES:
+        raise ValueError(f"target_vocabulary must be one of {TARGET_VOCABULARIES}, not {target_vocabulary!r}")
+    path = Path(path)
+    has_target = (path / "target.spm").is_file() and (path / "vocab.json").is_file()
+    return "cut" if target_vocabulary == "cut" and has_target else "full"
+
+
+def conversion_key(path: Path, compute_type: str, target_vocabulary: str = "cut") -> str:
+    """A folder name for the conversion of one model snapshot by this CTranslate2 version to one compute type and
+    one conversion_variant.
 
     A pulled model is known by its folder name and commit; any other folder by its resolved path and the
     size and modification time of its files, so that a model replaced in place is converted again.
     """
     import ctranslate2
 
+    version = TARGET_CUT_VERSION if conversion_variant(path, target_vocabulary) == "cut" else VOCABULARY_MAP_VERSION
+    return f"{_model_identity(path)}-ct2-{_safe(ctranslate2.__version__)}-{_safe(compute_type)}-{version}"
+
+
+def _model_identity(path: Path) -> str:
+    """The first part of a conversion's key: the model folder's name and its commit, or a digest of its files."""
     path = Path(path).resolve()
     commit = read_marker(path).get("commit")
     if commit:
-        identity = f"{path.name}-{commit[:12]}"
-    else:
-        stats = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in path.iterdir() if p.is_file())
-        digest = hashlib.sha256(json.dumps([str(path), stats]).encode()).hexdigest()[:12]
-        identity = f"{path.name}-{digest}"
-    name = f"{identity}-ct2-{ctranslate2.__version__}-{compute_type}-{VOCABULARY_MAP_VERSION}"
+        return _safe(f"{path.name}-{commit[:12]}")
+    stats = sorted((p.name, p.stat().st_size, p.stat().st_mtime_ns) for p in path.iterdir() if p.is_file())
+    digest = hashlib.sha256(json.dumps([str(path), stats]).encode()).hexdigest()[:12]
+    return _safe(f"{path.name}-{digest}")
+
+
+def _safe(name: str) -> str:
     return re.sub(r"[^A-Za-z0-9._@-]", "_", name)
 
 
-def converted(path: Path, compute_type: str, cache_dir: Path | None = None) -> Path:
+def converted(path: Path, compute_type: str, cache_dir: Path | None = None, target_vocabulary: str = "cut") -> Path:
     """The CTranslate2 conversion of a transformers MarianMT folder, made once in the cache folder.
 
-    The model folder is only read. Concurrent processes may convert at the same time; the first to finish
-    wins and the others discard their copy.
+    target_vocabulary "cut": the decoder holds only target_tokens (when the folder has a target.spm); "map" and
+    "full": the whole vocabulary, with target_vocabulary_map as vmap.txt. The model folder is only read.
+    Concurrent processes may convert at the same time; the first to finish wins and the others discard their
+    copy.
     """
     cache_dir = Path(cache_dir) if cache_dir else default_cache_dir()
-    target = cache_dir / conversion_key(path, compute_type)
+    target = cache_dir / conversion_key(path, compute_type, target_vocabulary)
     if (target / "model.bin").is_file():
         return target
     import ctranslate2
@@ -423,15 +454,22 @@ def converted(path: Path, compute_type: str, cache_dir: Path | None = None) -> P
     clean_conversions(cache_dir)
     tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
     _remove(tmp)
-    log.info("converting %s to CTranslate2 (%s) in %s", path, compute_type, target)
-    vmap = target_vocabulary_map(path)
+    variant = conversion_variant(path, target_vocabulary)
+    log.info("converting %s to CTranslate2 (%s, %s vocabulary) in %s", path, compute_type, variant, target)
     try:
         with tempfile.TemporaryDirectory() as scratch:
             vmap_file = None
-            if vmap is not None:  # copied into the conversion as vmap.txt, used when decoding with use_vmap
-                vmap_file = Path(scratch) / "vmap.txt"
-                vmap_file.write_text(vmap, encoding="utf-8")
-            ctranslate2.converters.TransformersConverter(str(path)).convert(
+            if variant == "cut":
+                from .translate.ct2convert import TargetVocabularyConverter
+
+                converter = TargetVocabularyConverter(str(path), target_tokens(path) or [])
+            else:
+                converter = ctranslate2.converters.TransformersConverter(str(path))
+                vmap = target_vocabulary_map(path)
+                if vmap is not None:  # copied into the conversion as vmap.txt, used when decoding with use_vmap
+                    vmap_file = Path(scratch) / "vmap.txt"
+                    vmap_file.write_text(vmap, encoding="utf-8")
+            converter.convert(
                 str(tmp), vmap=str(vmap_file) if vmap_file else None, quantization=compute_type, force=True
             )
         tmp.rename(target)  # atomic: a crashed conversion never looks finished
@@ -441,7 +479,31 @@ def converted(path: Path, compute_type: str, cache_dir: Path | None = None) -> P
         log.info("another process converted %s first", path)  # rename onto its finished folder failed
     finally:
         _remove(tmp)
+    drop_outdated_conversions(cache_dir, path)
     return target
+
+
+def drop_outdated_conversions(cache_dir: Path, path: Path) -> None:
+    """Delete the conversions of the model at path that no current key names: those of another CTranslate2
+    version or of an older conversion_key (their key changed, so they would never be loaded again).
+
+    Conversions of other models, and of this model to other compute types or variants, are kept.
+    """
+    import ctranslate2
+
+    prefix = f"{_model_identity(path)}-ct2-"
+    current = re.compile(
+        re.escape(f"{prefix}{_safe(ctranslate2.__version__)}-")
+        + rf"[A-Za-z0-9_]+-({TARGET_CUT_VERSION}|{VOCABULARY_MAP_VERSION})"
+    )
+    # What follows the prefix in any key so far: a version, a compute type, and a variant or nothing (so a
+    # folder of another model whose name happens to begin with the prefix never matches).
+    key = re.compile(re.escape(prefix) + r"[0-9][0-9A-Za-z.]*-[A-Za-z0-9_]+(-[a-z]+[0-9]+)?")
+    for folder in Path(cache_dir).glob(f"{glob.escape(prefix)}*"):
+        # a .tmp folder is a conversion under way (or left by a dead process: clean_conversions)
+        if key.fullmatch(folder.name) and not current.fullmatch(folder.name):
+            log.info("deleting %s (an outdated conversion)", folder)
+            _remove(folder)
 
 
 def clean_conversions(cache_dir: Path) -> None:

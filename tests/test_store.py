@@ -264,7 +264,35 @@ def test_conversion_key_follows_the_model_identity(tiny_models, tmp_path):
     write_marker(model, {"repo": "org/m", "commit": "abcdef" * 7})
     import ctranslate2
 
-    assert conversion_key(model, "int8") == f"m-abcdefabcdef-ct2-{ctranslate2.__version__}-int8-vmap1"
+    assert conversion_key(model, "int8") == f"m-abcdefabcdef-ct2-{ctranslate2.__version__}-int8-cut1"
+    assert conversion_key(model, "int8", "full") == f"m-abcdefabcdef-ct2-{ctranslate2.__version__}-int8-vmap1"
+
+
+def test_outdated_conversions_of_the_model_are_deleted_others_kept(tiny_models, tmp_path):
+    import ctranslate2
+
+    model = shutil.copytree(tiny_models["translation"], tmp_path / "m")
+    write_marker(model, {"repo": "org/m", "commit": "abcdef" * 7})
+    cache = tmp_path / "cache"
+    version = ctranslate2.__version__
+    whole = converted(model, "int8", cache, "full")
+    outdated = [
+        f"m-abcdefabcdef-ct2-{version}-int8",  # the key before the vocabulary map
+        f"m-abcdefabcdef-ct2-{version}-int8-vmap0",  # an older map
+        "m-abcdefabcdef-ct2-4.0.0-int8-cut1",  # another CTranslate2 version
+    ]
+    kept = [
+        f"m-abcdefabcdef-ct2-{version}-float32-vmap1",  # another compute type
+        f"m-abcdefabcdef-ct2-{version}-int8-cut1.tmp1",  # a conversion under way (process 1 runs)
+        f"m-0123456789ab-ct2-{version}-int8",  # another snapshot of the model: its own key, not ours to judge
+        f"m-abcdefabcdef-ct2-x-0123456789ab-ct2-{version}-int8",  # another model whose name begins alike
+    ]
+    for name in outdated + kept:
+        (cache / name).mkdir()
+        (cache / name / "model.bin").write_bytes(b"")
+    cut = converted(model, "int8", cache)
+    assert cut.name == conversion_key(model, "int8", "cut") != whole.name
+    assert sorted(p.name for p in cache.iterdir()) == sorted(kept + [whole.name, cut.name])
 
 
 def test_conversions_left_by_dead_processes_are_cleaned(tiny_models, tmp_path):

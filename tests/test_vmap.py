@@ -1,4 +1,5 @@
-"""The target-side vocabulary map: CTranslate2 decodes onto target.spm's pieces only, with the same outputs."""
+"""The target-side vocabulary map (SUMMARIZER_CT2_TARGET_VOCABULARY=map): CTranslate2 decodes onto target.spm's
+pieces only, with the same outputs."""
 
 import json
 import shutil
@@ -35,9 +36,9 @@ def test_the_map_is_the_target_pieces_and_the_special_tokens(tiny_models):
 
 
 def test_the_map_is_part_of_the_cached_conversion(settings, tiny_models):
-    folder = converted(tiny_models["translation"], "int8", settings.cache_dir)
+    folder = converted(tiny_models["translation"], "int8", settings.cache_dir, "map")
     assert (folder / "vmap.txt").read_text(encoding="utf-8") == target_vocabulary_map(tiny_models["translation"])
-    assert conversion_key(tiny_models["translation"], "int8").endswith("-vmap1")
+    assert conversion_key(tiny_models["translation"], "int8", "map").endswith("-vmap1")
 
 
 def test_no_map_without_target_spm(tmp_path, tiny_models):
@@ -51,10 +52,11 @@ def test_outputs_are_the_same_with_and_without_the_map(settings, tiny_models, sa
     sources = KNOWN + [LONG_SENTENCE] + article
     outputs = {}
     for restricted in (True, False):
+        vocabulary = "map" if restricted else "full"
         engine = load_engine(
-            settings.replace(ct2_vocabulary_map=restricted, beam_size=beams), tiny_models["translation"]
+            settings.replace(ct2_target_vocabulary=vocabulary, beam_size=beams), tiny_models["translation"]
         )
-        assert engine.use_vmap is restricted
+        assert engine.use_vmap is restricted and engine.target_vocabulary == vocabulary
         outputs[restricted] = engine.translate(sources)
         assert outputs[restricted][: len(KNOWN)] == [t for _, t in PAIRS]
     assert outputs[True] == outputs[False]
@@ -62,13 +64,15 @@ def test_outputs_are_the_same_with_and_without_the_map(settings, tiny_models, sa
 
 def test_ctranslate2_decodes_only_onto_the_map(settings, tiny_models, tmp_path):
     # The equality above would hold trivially if the map were ignored: a map of a few pieces must bind the output.
-    engine = CTranslate2Engine(tiny_models["translation"], compute_type="float32", cache_dir=settings.cache_dir)
+    engine = CTranslate2Engine(
+        tiny_models["translation"], compute_type="float32", cache_dir=settings.cache_dir, target_vocabulary="map"
+    )
     source = engine.vocab.encode(PAIRS[1][0])
     free = engine.translator.translate_batch([source], use_vmap=False)[0].hypotheses[0]
     allowed = set(engine.vocab.target.encode(PAIRS[0][1], out_type=str)) | set(SPECIAL_TOKENS)
     assert not set(free) <= allowed
     narrow = tmp_path / "narrow"
-    shutil.copytree(converted(tiny_models["translation"], "float32", settings.cache_dir), narrow)
+    shutil.copytree(converted(tiny_models["translation"], "float32", settings.cache_dir, "map"), narrow)
     (narrow / "vmap.txt").write_text("\t" + " ".join(sorted(allowed)) + "\n", encoding="utf-8")
     bound = ctranslate2.Translator(str(narrow), compute_type="float32")
     output = bound.translate_batch([source], use_vmap=True, max_decoding_length=20)[0].hypotheses[0]

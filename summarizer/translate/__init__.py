@@ -51,7 +51,7 @@ def load_engine(settings: Settings, path: Path, name: str | None = None, target_
             compute_type=settings.ct2_gpu_compute_type if device == "cuda" else settings.ct2_compute_type,
             parallel_batches=settings.ct2_parallel_batches,
             cache_dir=settings.cache_dir,
-            vocabulary_map=settings.ct2_vocabulary_map,
+            target_vocabulary=settings.ct2_target_vocabulary,
             **options,
         )
     raise ValueError(f"SUMMARIZER_TRANSLATION_ENGINE must be one of {ENGINES}, not {settings.translation_engine!r}")

@@ -8,7 +8,7 @@ import math
 import os
 from pathlib import Path
 
-from ..store import converted
+from ..store import conversion_variant, converted
 from .marian import MarianModelBase
 
 log = logging.getLogger(__name__)
@@ -60,8 +60,9 @@ class CTranslate2Engine(MarianModelBase):
     compute_type: CTranslate2's quantization (int8, float32...; int8_float16 on a GPU); threads 0: all cores;
     parallel_batches 0: one sub-batch decoder per thread (on the CPU; a GPU decodes one batch at a time);
     cache_dir: where the conversion is kept (the model folder may be read-only);
-    vocabulary_map: restrict the output to the target vocabulary's pieces (the conversion's vmap.txt, built
-    from target.spm), which shrinks the output projection, the largest single cost of a decoding step.
+    target_vocabulary: how the output is restricted to target.spm's pieces, which shrinks the output
+    projection, the largest single cost of a decoding step: "cut" (a conversion whose decoder holds only
+    them), "map" (the whole conversion with its vmap.txt) or "full" (not restricted).
     """
 
     engine = "ctranslate2"
@@ -74,7 +75,7 @@ class CTranslate2Engine(MarianModelBase):
         threads: int = 0,
         parallel_batches: int = 0,
         cache_dir: Path | None = None,
-        vocabulary_map: bool = True,
+        target_vocabulary: str = "cut",
         **options,
     ):
         import ctranslate2
@@ -85,9 +86,10 @@ class CTranslate2Engine(MarianModelBase):
         # bench/README.md measure it against one batch on all threads). A GPU decodes one batch at a time.
         threads = threads or os.cpu_count() or 1
         self.replicas = 1 if self.device == "cuda" else max(1, min(parallel_batches or threads, threads))
-        model_dir = converted(self.path, self.compute_type, cache_dir)
-        # A model without target.spm has no map: it decodes onto the whole vocabulary.
-        self.use_vmap = vocabulary_map and (model_dir / "vmap.txt").is_file()
+        model_dir = converted(self.path, self.compute_type, cache_dir, target_vocabulary)
+        # A model without target.spm has no map and no cut: it decodes onto the whole vocabulary.
+        self.use_vmap = target_vocabulary == "map" and (model_dir / "vmap.txt").is_file()
+        self.target_vocabulary = conversion_variant(self.path, target_vocabulary) if not self.use_vmap else "map"
         self.translator = ctranslate2.Translator(
             str(model_dir),
             device=self.device,
@@ -102,7 +104,7 @@ class CTranslate2Engine(MarianModelBase):
 
     def cache_key(self) -> tuple:
         """What, besides the sentence and the beam size, decides the translation."""
-        return super().cache_key() + (self.compute_type, self.use_vmap)
+        return super().cache_key() + (self.compute_type, self.target_vocabulary)
 
     def _generate(self, sentences: list[str], beam_size: int) -> list[str]:
         """Everything at once: length-sorted sub-batches of at most batch_size (one per parallel decoder for a
