@@ -56,9 +56,7 @@ FIELD_NAMES = {
 # Languages written in Arabic letters: choosing "Arabic -> English" would not help a text in one of them.
 ARABIC_SCRIPT = {"fa", "ur", "ps", "sd", "ug", "ckb", "und-Arab"}
 NOT_INSTALLED = "English → Arabic is not installed on this server; ask its operator."
-BOTH_TEXT_AND_FILE = (
-    "You typed a text and chose a file: press 'Send the file' to use the file, or remove the file."
-)
+BOTH_TEXT_AND_FILE = "You typed a text and chose a file: press 'Send the file' to use the file, or remove the file."
 # Runs of Latin letters or digits inside Arabic text (names, figures, "C++"): isolated with <bdi> so that the
 # right-to-left layout cannot move their punctuation to the wrong end. A run ending in an abbreviation with inner
 # dots ("U.S.", "e.g.") keeps its final period, which would otherwise show at the wrong end (".U.S").

@@ -184,7 +184,9 @@ def test_english_to_arabic_without_its_model(settings):
     app = create_app(settings.replace(en_ar_model="opus-mt-en-ar", load_abstractive=False))
     client = app.test_client()
     page = client.get("/").text
-    radio = re.search(r'<label class="unavailable"><input type="radio" name="direction" value="en-ar"[^>]*>([^<]*)<', page)
+    radio = re.search(
+        r'<label class="unavailable"><input type="radio" name="direction" value="en-ar"[^>]*>([^<]*)<', page
+    )
     assert radio and " disabled" in radio.group(0)
     assert radio.group(1).strip() == "English → Arabic (not installed on this server)"
     response = post(client, text=EN_AR_PAIRS[0][0], direction="en-ar")
