@@ -204,6 +204,9 @@ def test_english_to_arabic_is_offered_when_its_model_is_loaded(client):
     page = client.get("/").text
     assert re.search(r'<label><input type="radio" name="direction" value="en-ar" > English → Arabic</label>', page)
     assert "not installed" not in page
+    # The abstractive summary is written in English, and translated when the direction is English -> Arabic.
+    assert ">Abstractive (written in English; translated for English → Arabic)</option>" in page
+    assert "English only" not in page
 
 
 @pytest.mark.parametrize(
