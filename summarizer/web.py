@@ -19,13 +19,14 @@ from werkzeug.exceptions import RequestEntityTooLarge
 from .errors import (
     DeadlineExceeded,
     InvalidInput,
+    ModelUnavailable,
     Overloaded,
     SummarizerError,
     TextTooLong,
     UnsupportedLanguage,
 )
 from .inputs import parse_request, read_body
-from .schemas import RequestOptions, Result, accepted
+from .schemas import RequestOptions, Result, accepted, check_text
 
 bp = Blueprint("web", __name__)
 
@@ -46,11 +47,22 @@ LANGUAGE_NAMES = {
 # The direction control: one form field, the request's source and target languages.
 DIRECTIONS = {"auto": ("auto", "en"), "ar-en": ("ar", "en"), "en-ar": ("en", "ar")}
 DIRECTION_LABELS = {"auto": "Detect the language", "ar-en": "Arabic → English", "en-ar": "English → Arabic"}
-FIELD_NAMES = {"summary_sentences": "Summary length", "beam_size": "Translation", "summarizer": "Summarizer"}
+FIELD_NAMES = {
+    "summary_sentences": "Summary length",
+    "beam_size": "Translation",
+    "summarizer": "Summarizer",
+    "translate": "Translate the whole text",
+}
+# Languages written in Arabic letters: choosing "Arabic -> English" would not help a text in one of them.
+ARABIC_SCRIPT = {"fa", "ur", "ps", "sd", "ug", "ckb", "und-Arab"}
+NOT_INSTALLED = "English → Arabic is not installed on this server; ask its operator."
+BOTH_TEXT_AND_FILE = "You typed a text and chose a file: press 'Send the file' to use the file, or remove the file."
 # Runs of Latin letters or digits inside Arabic text (names, figures, "C++"): isolated with <bdi> so that the
-# right-to-left layout cannot move their punctuation to the wrong end.
+# right-to-left layout cannot move their punctuation to the wrong end. A run ending in an abbreviation with inner
+# dots ("U.S.", "e.g.") keeps its final period, which would otherwise show at the wrong end (".U.S").
 _LATIN_RUN = re.compile(
     r"[A-Za-z0-9\u00c0-\u024f](?:[A-Za-z0-9\u00c0-\u024f .,:/%'&+#@_-]*[A-Za-z0-9\u00c0-\u024f%+#])?"
+    r"(?:(?<=[A-Za-z]\.[A-Za-z])\.)?"
 )
 
 
@@ -88,13 +100,24 @@ def submit():
     upload = request.files.get("file")
     filename = upload.filename if upload is not None and upload.filename else None
     try:
+        # Without the script a chosen file is sent with the text box: it replaces a typed text only when asked to.
+        if filename and form.get("text", "").strip() and "send_file" not in form:
+            raise InvalidInput(BOTH_TEXT_AND_FILE, field="file")
         body = read_body(request, settings)
-        text = normalise_newlines(body.get("text", ""))
+        # A JSON body's values may be of any type: checked here, before they are used, as parse_request would.
+        text = body.get("text", "")
+        if not isinstance(text, str):
+            check_text(text, settings.max_chars)
+        text = normalise_newlines(text)
         form["text"] = text
         direction = body.pop("direction", "auto")
-        if direction not in DIRECTIONS:
-            raise InvalidInput("Choose a direction: detect the language, Arabic → English or English → Arabic")
+        if not isinstance(direction, str) or direction not in DIRECTIONS:
+            raise InvalidInput(
+                "Choose a direction: detect the language, Arabic → English or English → Arabic", field="direction"
+            )
         token = body.pop("submission", None)
+        if token is not None and not isinstance(token, str):
+            raise InvalidInput("'submission' must be the page's token, a string", field="submission")
         body.pop("send_file", None)  # the no-script button that sends a file without the text box's `required`
         body["text"] = text
         body = _with_direction(body, direction)
@@ -108,8 +131,9 @@ def submit():
         )
     except SummarizerError as exc:
         size = _size(upload) if filename else None
-        return _page(form=form, error=exc, message=for_people(exc, filename, size)), exc.status
-    return _page(form=form, result=result, direction=direction, filename=filename)
+        message = for_people(exc, filename, size, settings.en_ar_model)
+        return _page(form=form, error=exc, message=message), exc.status
+    return _page(form=form, result=result, filename=filename)
 
 
 @bp.errorhandler(RequestEntityTooLarge)
@@ -120,7 +144,9 @@ def too_large(exc: RequestEntityTooLarge):
     return _page(error=exc, message=message, status=413), 413
 
 
-def for_people(exc: SummarizerError, filename: str | None = None, size: int | None = None) -> str:
+def for_people(
+    exc: SummarizerError, filename: str | None = None, size: int | None = None, en_ar_model: str | None = None
+) -> str:
     """The error in words for people using the form: language names, field labels, limits in KB."""
     details = exc.details
     if isinstance(exc, TextTooLong):
@@ -135,6 +161,8 @@ def for_people(exc: SummarizerError, filename: str | None = None, size: int | No
         if code == "und":
             return "This text has no letters. Paste or type a text in Arabic or English."
         name = LANGUAGE_NAMES.get(code, code)
+        if code in ARABIC_SCRIPT:  # no direction would help: say what the service reads
+            return f"This text looks like {name}. The service reads Arabic and English only."
         return (
             f"This text looks like {name}. The service reads Arabic and English only; if the text is in one "
             "of them, choose its direction above instead of detecting it."
@@ -143,7 +171,17 @@ def for_people(exc: SummarizerError, filename: str | None = None, size: int | No
         return f"The service is busy. Try again in {exc.retry_after} seconds."
     if isinstance(exc, DeadlineExceeded):
         return "This text took too long. Try a shorter text, or the fast translation."
+    if isinstance(exc, ModelUnavailable):
+        # The operator's command stays in the API's answer; people using the form cannot run it.
+        if en_ar_model and details.get("model") in (en_ar_model, en_ar_model.rstrip("/").rsplit("/", 1)[-1]):
+            return NOT_INSTALLED
+        return "A model this request needs is not installed on this server; ask its operator."
     field = details.get("field")
+    if isinstance(exc, InvalidInput) and field == "text" and exc.message.startswith("'text'"):
+        # check_text's words are for API callers (they quote the field): say the same for people.
+        if "control characters" in exc.message:
+            return "The text contains control characters (such as NUL) that cannot be translated; paste plain text."
+        return "The text could not be read: paste or type plain text."
     if isinstance(exc, InvalidInput) and field in FIELD_NAMES:
         return f"{FIELD_NAMES[field]} must be {accepted(RequestOptions.model_fields[field])}."
     return exc.message
@@ -174,11 +212,14 @@ def _key(token: str, body: dict) -> str:
 
 
 class RecentSubmissions:
-    """Identical form posts (same page token, same fields) run once per process: a second click on the submit button
-    without JavaScript, or a reload that resends the form, waits for the first run's result instead of running the
-    text again. Errors are not kept, so that trying again runs again."""
+    """Identical form posts (same page token, same fields) run once: a second click on the submit button without
+    JavaScript, or a reload that resends the form, waits for the first run's result instead of running the text
+    again. Errors are not kept, so that trying again runs again.
 
-    def __init__(self, size: int = 32, ttl_s: float = 120.0, wait_s: float = 600.0):
+    De-duplication is per process: with several workers, a resubmission that reaches another worker runs again.
+    """
+
+    def __init__(self, size: int = 32, ttl_s: float = 120.0, wait_s: float = 120.0):
         self.size, self.ttl_s, self.wait_s = size, ttl_s, wait_s
         self.lock = threading.Lock()
         self.entries: OrderedDict[str, _Entry] = OrderedDict()
@@ -193,10 +234,16 @@ class RecentSubmissions:
             owner = entry is None
             if entry is None:
                 entry = self.entries[key] = _Entry()
-            while len(self.entries) > self.size:
-                self.entries.popitem(last=False)
+            # Over the size, the oldest finished entries go; a running one stays, or its resubmission would run the
+            # text a second time (running entries are bounded by the worker's threads).
+            finished = [k for k, e in self.entries.items() if e.done.is_set()]
+            for old in finished[: max(0, len(self.entries) - self.size)]:
+                del self.entries[old]
         if not owner:
-            if entry.done.wait(self.wait_s) and entry.result is not None:
+            # At most the request deadline: the first run has answered (or failed) by then.
+            if not entry.done.wait(self.wait_s):
+                raise DeadlineExceeded("The identical submission before this one is still running")
+            if entry.result is not None:
                 return entry.result
             if entry.error is not None:
                 raise entry.error
@@ -223,7 +270,10 @@ class _Entry:
 
 
 def _submissions() -> RecentSubmissions:
-    return current_app.extensions.setdefault("summarizer.form_submissions", RecentSubmissions())
+    settings = current_app.extensions["summarizer.settings"]
+    return current_app.extensions.setdefault(
+        "summarizer.form_submissions", RecentSubmissions(wait_s=settings.request_timeout_s)
+    )
 
 
 def _page(
@@ -232,20 +282,22 @@ def _page(
     error: Exception | None = None,
     message: str | None = None,
     status: int | None = None,
-    direction: str = "auto",
     filename: str | None = None,
 ):
     settings = current_app.extensions["summarizer.settings"]
     pipeline = current_app.extensions["summarizer.pipeline"]
     template = "_result.html" if request.args.get("partial") else "index.html"
     form = form or {}
+    en_ar_available = pipeline.models.translator_en_ar is not None
+    direction = form.get("direction") if form.get("direction") in DIRECTIONS else "auto"
+    if direction == "en-ar" and not en_ar_available:
+        direction = "auto"  # its choice is disabled: one of the others must be checked
     return render_template(
         template,
         form=form,
-        direction=form.get("direction") if form.get("direction") in DIRECTIONS else "auto",
+        direction=direction,
         directions=DIRECTION_LABELS,
         result=result,
-        result_direction=direction,
         filename=filename,
         downloads=_downloads(result) if result is not None else None,
         error=error,
@@ -254,6 +306,7 @@ def _page(
         max_chars=settings.max_chars,
         max_upload_bytes=current_app.config.get("MAX_CONTENT_LENGTH") or 0,
         abstractive=pipeline.models.abstractive is not None,
+        en_ar_available=en_ar_available,
         default_sentences=settings.summary_sentences,
         language_names=LANGUAGE_NAMES,
         submission=secrets.token_urlsafe(12),

@@ -448,13 +448,47 @@ def test_direction_is_shown_and_swapped(js_page, live_server):
 
 
 def test_direction_without_script_is_sent(browser, live_server):
+    """The form sends the chosen direction (the server maps it to source_language/target_language: see
+    tests/test_form_server.py); an Arabic text told to be Arabic comes back Arabic -> English."""
     page = open_page(browser, js=False)
     try:
-        submit(page, live_server, ENGLISH, direction="ar-en")  # told it is Arabic: it is translated as Arabic
+        page.goto(live_server + "/")
+        page.fill("#text", PAIRS[0][0])
+        page.fill("#summary_sentences", "1")
+        page.check("input[name=direction][value=ar-en]")
+        with page.expect_request(lambda r: r.method == "POST") as sent:
+            page.click("#submit")
+        wait_result(page)
+        body = sent.value.post_data or ""
+        assert re.search(r'name="direction"\r\n\r\nar-en\r\n', body), body
         assert page.inner_text("#result-heading") == "Result: Arabic → English"
+        assert page.inner_text("#summary-en") == PAIRS[0][1]
         assert page.is_checked("input[name=direction][value=ar-en]")  # the choice is kept
     finally:
         page.context.close()
+
+
+def test_english_to_arabic_not_installed(js_page, live_server, settings):
+    """Without the English->Arabic model its choice is disabled and says why, and there is no swap to it."""
+    from summarizer import create_app
+
+    app = create_app(settings.replace(en_ar_model="opus-mt-en-ar", load_abstractive=False))
+    without = app.test_client().get("/")
+    js_page.route(
+        live_server + "/",
+        lambda route: route.fulfill(status=200, headers=dict(without.headers), body=without.get_data()),
+    )
+    errors = []
+    js_page.on("pageerror", lambda exc: errors.append(str(exc)))
+    js_page.goto(live_server + "/")
+    choice = js_page.locator("input[name=direction][value=en-ar]")
+    assert choice.is_disabled()
+    assert js_page.locator("fieldset.direction label", has=choice).inner_text().strip() == (
+        "English → Arabic (not installed on this server)"
+    )
+    assert js_page.is_checked("input[name=direction][value=auto]")
+    assert js_page.is_hidden("#swap")
+    assert errors == []
 
 
 def test_keyboard_only(page, live_server):
@@ -500,12 +534,26 @@ def test_downloads(page, live_server):
 
 
 def test_text_is_kept_across_a_reload(js_page, live_server):
+    """Kept for a reload of the tab, not beyond it: another tab (or the browser after the tab is closed, on a shared
+    computer) does not get the article."""
     js_page.goto(live_server + "/")
     js_page.fill("#text", ENGLISH)
-    wait_until(lambda: js_page.evaluate("localStorage.getItem('summarizer.text')"), 10, "the text stored")
+    wait_until(lambda: js_page.evaluate("sessionStorage.getItem('summarizer.text')"), 10, "the text stored")
     js_page.reload()
     assert js_page.input_value("#text") == ENGLISH
     assert js_page.inner_text("#counter") == f"{len(ENGLISH)} / 20,000 characters"
+    assert js_page.evaluate("localStorage.getItem('summarizer.text')") is None
+    other = js_page.context.new_page()
+    other.goto(live_server + "/")
+    assert other.input_value("#text") == ""
+
+
+def test_the_status_note_stays_rendered_while_empty(page, live_server):
+    """#text-note is a live region: hidden while empty, what is put in it later may not be announced."""
+    page.goto(live_server + "/")
+    assert page.inner_text("#text-note") == ""
+    assert page.evaluate("getComputedStyle(document.getElementById('text-note')).display") != "none"
+    assert page.get_by_role("status").count() == 1  # in the accessibility tree
 
 
 def test_favicon(js_page, live_server):

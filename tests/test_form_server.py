@@ -1,6 +1,7 @@
 """The form's server side through Flask's test client: errors in words for people, line breaks counted once, an
 identical resubmission run once, Latin runs isolated inside Arabic, the plain-text download."""
 
+import html
 import io
 import re
 import threading
@@ -8,7 +9,7 @@ import threading
 import pytest
 
 from summarizer import create_app
-from summarizer.web import as_text, isolate_latin
+from summarizer.web import RecentSubmissions, as_text, isolate_latin
 from tinymodels import EN_AR_PAIRS, PAIRS
 
 
@@ -33,7 +34,12 @@ def error_of(response) -> str:
             422,
             "This text looks like French.",
         ),
-        ("دولت جمهوری اسلامی ایران امروز گفت که برنامه‌های جدیدی برای اقتصاد کشور دارد", 422, "like Persian."),
+        (
+            "دولت جمهوری اسلامی ایران امروز گفت که برنامه‌های جدیدی برای اقتصاد کشور دارد",
+            422,
+            # Arabic letters, but not Arabic: choosing a direction would not help, so it is not suggested.
+            "This text looks like Persian. The service reads Arabic and English only.",
+        ),
         ("12345 67 !!! 2024", 422, "This text has no letters. Paste or type a text in Arabic or English."),
     ],
 )
@@ -142,6 +148,14 @@ def test_isolate_latin_wraps_runs_and_escapes():
     assert str(isolate_latin(None)) == ""
 
 
+def test_isolate_latin_keeps_an_abbreviations_period_inside():
+    assert str(isolate_latin("زار الرئيس U.S. أمس")) == "زار الرئيس <bdi>U.S.</bdi> أمس"
+    assert str(isolate_latin("قال e.g. هنا")) == "قال <bdi>e.g.</bdi> هنا"
+    # A sentence's own period after a word or a figure stays outside.
+    assert str(isolate_latin("قال John Smith.")) == "قال <bdi>John Smith</bdi>."
+    assert str(isolate_latin("نمت 5.2.")) == "نمت <bdi>5.2</bdi>."
+
+
 def test_the_plain_text_download(pipeline):
     from summarizer.schemas import Options
 
@@ -165,9 +179,147 @@ def test_english_to_arabic_from_the_direction_field(client):
     assert response.status_code == 200 and "Result: English</h2>" in response.text
 
 
-def test_english_to_arabic_without_its_model_names_the_command(settings):
+def test_english_to_arabic_without_its_model(settings):
+    """The form disables the choice and, if it is sent anyway, speaks to people; the API keeps the command."""
     app = create_app(settings.replace(en_ar_model="opus-mt-en-ar", load_abstractive=False))
-    response = post(app.test_client(), text=EN_AR_PAIRS[0][0], direction="en-ar")
+    client = app.test_client()
+    page = client.get("/").text
+    radio = re.search(
+        r'<label class="unavailable"><input type="radio" name="direction" value="en-ar"[^>]*>([^<]*)<', page
+    )
+    assert radio and " disabled" in radio.group(0)
+    assert radio.group(1).strip() == "English → Arabic (not installed on this server)"
+    response = post(client, text=EN_AR_PAIRS[0][0], direction="en-ar")
     assert response.status_code == 503
-    assert "python -m summarizer models pull opus-mt-en-ar" in error_of(response)
+    assert error_of(response) == "English → Arabic is not installed on this server; ask its operator."
+    assert "python -m summarizer" not in response.text
     assert f">{EN_AR_PAIRS[0][0]}</textarea>" in response.text
+    assert 'value="auto" checked' in response.text  # a choice that can be sent is checked
+    api = client.post("/api/v1/summarize", json={"text": EN_AR_PAIRS[0][0], "target_language": "ar"})
+    assert api.status_code == 503
+    assert "python -m summarizer models pull opus-mt-en-ar" in api.get_json()["error"]["message"]
+
+
+def test_english_to_arabic_is_offered_when_its_model_is_loaded(client):
+    page = client.get("/").text
+    assert re.search(r'<label><input type="radio" name="direction" value="en-ar" > English → Arabic</label>', page)
+    assert "not installed" not in page
+    # The abstractive summary is written in English, and translated when the direction is English -> Arabic.
+    assert ">Abstractive (written in English; translated for English → Arabic)</option>" in page
+    assert "English only" not in page
+
+
+@pytest.mark.parametrize(
+    "body, message",
+    [
+        ({"text": 5}, "The text could not be read: paste or type plain text."),
+        ({"text": ["a"]}, "The text could not be read: paste or type plain text."),
+        ({"text": "The council met.", "direction": [1]}, "Choose a direction"),
+        ({"text": "The council met.", "direction": 5}, "Choose a direction"),
+        ({"text": "The council met.", "submission": [1]}, "must be the page&#39;s token"),
+        ({"text": "The council met.", "submission": {"a": 1}}, "must be the page&#39;s token"),
+        ({"direction": "auto"}, "Paste or type a text"),
+    ],
+)
+def test_a_json_body_with_wrong_types_is_a_clear_400(client, body, message):
+    response = client.post("/", json=body)
+    assert response.status_code == 400
+    assert message in error_of(response)
+
+
+def test_a_json_body_is_still_served(client):
+    response = client.post("/", json={"text": PAIRS[3][0], "direction": "ar-en", "submission": "t"})
+    assert response.status_code == 200 and PAIRS[3][1] in response.text
+
+
+def test_without_script_a_file_does_not_silently_replace_a_typed_text(client):
+    typed = "The council approved the new budget on Monday."
+
+    def send(text, **extra):
+        return client.post(
+            "/",
+            data={"text": text, "file": (io.BytesIO(PAIRS[0][0].encode()), "story.txt"), **extra},
+            content_type="multipart/form-data",
+        )
+
+    response = send(typed)
+    assert response.status_code == 400
+    assert html.unescape(error_of(response)) == (
+        "You typed a text and chose a file: press 'Send the file' to use the file, or remove the file."
+    )
+    assert f">{typed}</textarea>" in response.text  # the typed text is kept
+    response = send(typed, send_file="1")  # asked for: the file is used
+    assert response.status_code == 200 and PAIRS[0][1] in response.text
+    assert f">{PAIRS[0][0]}</textarea>" in response.text
+    response = send("  ")  # an empty box: the file is what there is
+    assert response.status_code == 200 and PAIRS[0][1] in response.text
+
+
+@pytest.mark.parametrize(
+    "fields, message",
+    [
+        (
+            {"text": "The council\x00 met."},
+            "The text contains control characters (such as NUL) that cannot be translated; paste plain text.",
+        ),
+        ({"text": "The council met.", "direction": "en-ar", "translate": "all"}, "Translate the whole text must be"),
+    ],
+)
+def test_field_errors_in_peoples_words(client, fields, message):
+    response = post(client, **fields)
+    assert response.status_code == 400
+    shown = html.unescape(error_of(response))
+    assert shown.startswith(message)
+    assert "'text'" not in shown and "'translate'" not in shown
+
+
+@pytest.mark.parametrize(
+    "direction, source, target", [("auto", "auto", "en"), ("ar-en", "ar", "en"), ("en-ar", "en", "ar")]
+)
+def test_the_direction_is_sent_as_source_and_target(client, pipeline, monkeypatch, direction, source, target):
+    seen = []
+    process = pipeline.process
+
+    def recording(text, options):
+        seen.append((options.source_language, options.target_language))
+        return process(text, options)
+
+    monkeypatch.setattr(pipeline, "process", recording)
+    text = PAIRS[0][0] if direction != "en-ar" else EN_AR_PAIRS[0][0]
+    response = post(client, text=text, direction=direction)
+    assert response.status_code == 200, error_of(response)
+    assert seen == [(source, target)]
+
+
+def test_resubmissions_never_evict_a_running_entry():
+    """Over its size, the oldest finished entries go: a running one stays, so its resubmission waits for it."""
+    submissions = RecentSubmissions(size=1, wait_s=30)
+    calls, entered, release = [], threading.Event(), threading.Event()
+
+    def slow():
+        calls.append("slow")
+        entered.set()
+        assert release.wait(30)
+        return "slow result"
+
+    answers = []
+    first = threading.Thread(target=lambda: answers.append(submissions.run("running", slow)))
+    first.start()
+    assert entered.wait(30)
+    assert submissions.run("b", lambda: "b") == "b"
+    assert submissions.run("c", lambda: "c") == "c"
+    assert "running" in submissions.entries and "b" not in submissions.entries
+    second = threading.Thread(target=lambda: answers.append(submissions.run("running", slow)))
+    second.start()
+    release.set()
+    first.join(30)
+    second.join(30)
+    assert calls == ["slow"] and answers == ["slow result", "slow result"]
+
+
+def test_resubmissions_wait_at_most_the_request_timeout(settings):
+    app = create_app(settings.replace(request_timeout_s=7.0))
+    with app.test_request_context("/"):
+        from summarizer.web import _submissions
+
+        assert _submissions().wait_s == 7.0

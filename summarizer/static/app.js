@@ -29,19 +29,19 @@ document.addEventListener("DOMContentLoaded", () => {
     note.classList.toggle("warn", warn);
   };
 
-  // -- the counter and the text kept across a reload --------------------------------------------------------
+  // -- the counter and the text kept across a reload (in this tab only: not kept on a shared computer) -------
   const count = () => {
     counter.textContent = `${number(text.value.length)} / ${number(limit)} characters`;
     counter.classList.toggle("over", text.value.length > limit);
   };
   const store = (value) => {
     try {
-      if (value) localStorage.setItem(STORED, value);
-      else localStorage.removeItem(STORED);
+      if (value) sessionStorage.setItem(STORED, value);
+      else sessionStorage.removeItem(STORED);
     } catch (err) { /* storage refused (private mode, quota): the text is just not kept */ }
   };
   if (!text.value) {
-    try { text.value = localStorage.getItem(STORED) || ""; } catch (err) { /* no storage */ }
+    try { text.value = sessionStorage.getItem(STORED) || ""; } catch (err) { /* no storage */ }
   }
   let storeTimer;
   text.addEventListener("input", () => {
@@ -115,7 +115,9 @@ document.addEventListener("DOMContentLoaded", () => {
   const directionChanged = () => { wholeText.disabled = direction().value !== "en-ar"; };
   form.querySelectorAll("input[name=direction]").forEach((radio) => radio.addEventListener("change", directionChanged));
   directionChanged();
-  swap.hidden = false;
+  // Without the English -> Arabic model its choice is disabled, and there is nothing to swap to.
+  const enAr = form.querySelector("input[name=direction][value=en-ar]");
+  swap.hidden = enAr.disabled;
   swap.addEventListener("click", () => {
     // "Detect" translates into English, so its other way round is English -> Arabic.
     const next = form.querySelector(`input[name=direction][value=${direction().value === "en-ar" ? "ar-en" : "en-ar"}]`);
