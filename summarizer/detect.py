@@ -41,7 +41,9 @@ import math
 import os
 import re
 import unicodedata
+from collections.abc import Callable
 from dataclasses import dataclass
+from typing import Generic, TypeVar
 
 import langdetect
 import numpy as np
@@ -105,6 +107,9 @@ _ARABIC_KEYBOARD = {
 }
 PROFILE_DIRECTORY = os.path.join(os.path.dirname(langdetect.__file__), "profiles")
 MAX_TEXT_LENGTH = 10000  # langdetect's Detector.max_text_length: the text is cut there
+WORD_CACHE_SIZE = 1 << 14  # words whose n-grams, known-word values and letters are kept, per cache
+MAX_CACHED_WORD = 48  # characters; longer words are computed each time (see _WordCache)
+T = TypeVar("T")
 _WORDFREQ_CODES = {"no": "nb", "tl": "fil", "hr": "sh"}  # langdetect's code -> wordfreq's
 # Unknown Arabic-script words: evidence from their last ENDING letters (see _ending_model).
 ENDING = 3
@@ -264,13 +269,11 @@ class NgramRows:
     one after it (if any), cached per word. tests/test_detect.py checks the equality against langdetect.
     """
 
-    CACHE_SIZE = 1 << 14  # words whose n-gram rows are kept
-
     def __init__(self, gram_rows: dict[str, int], max_text_length: int):
         self._gram_rows = gram_rows
         self._max_text_length = max_text_length
         self._normal = _NormalisedCharacters()
-        self._word_rows = functools.lru_cache(maxsize=self.CACHE_SIZE)(self._padded_word_rows)
+        self._word_rows = _WordCache(self._padded_word_rows)
 
     def rows(self, text: str) -> list[int]:
         """The profile rows of the text's n-grams, in langdetect's order (repeats kept)."""
@@ -309,11 +312,34 @@ class NgramRows:
 
 
 class _NormalisedCharacters(dict):
-    """str.translate table: NGram.normalize for each character, computed once per character met."""
+    """str.translate table: NGram.normalize for each character, kept for the first MAX_KEPT characters met."""
+
+    MAX_KEPT = 4096  # texts in many scripts (CJK has tens of thousands of characters) must not grow it for ever
 
     def __missing__(self, code: int) -> str:
-        self[code] = NGram.normalize(chr(code))
-        return self[code]
+        normal = NGram.normalize(chr(code))
+        if len(self) < self.MAX_KEPT:
+            self[code] = normal
+        return normal
+
+
+class _WordCache(Generic[T]):
+    """function with an LRU cache of WORD_CACHE_SIZE entries for words of at most MAX_CACHED_WORD characters.
+
+    A longer "word" (a script written without spaces, glued text) is computed and not kept: one such entry
+    can weigh a hundred KB, so an entry count alone would not bound the memory.
+    """
+
+    def __init__(self, function: Callable[[str], T]):
+        self._function = function
+        self._cached = functools.lru_cache(maxsize=WORD_CACHE_SIZE)(function)
+
+    def __call__(self, word: str) -> T:
+        return self._cached(word) if len(word) <= MAX_CACHED_WORD else self._function(word)
+
+    def cache_clear(self) -> None:
+        """Forget every word kept."""
+        self._cached.cache_clear()
 
 
 def _load_profiles(directory: str) -> tuple[list[str], dict[str, int], np.ndarray]:
@@ -355,8 +381,6 @@ class Lexicon:
     over 50 MB in every worker. An unknown word matches a known one's digest about once in 10^14.
     """
 
-    CACHE_SIZE = 1 << 14  # words whose values are kept (about 0.2 KB each)
-
     def __init__(self) -> None:
         import wordfreq  # imported here: its data are read once, when a detector is built
 
@@ -393,7 +417,7 @@ class Lexicon:
         self._digests, starts = np.unique(digest, return_index=True)
         self._starts = np.append(starts, len(digest)).astype(np.int64)
         self.endings = _ending_model(ending_words)
-        self.vector = functools.lru_cache(maxsize=self.CACHE_SIZE)(self._vector)
+        self.vector = _WordCache(self._vector)
 
     def __len__(self) -> int:
         return len(self._digests)
@@ -445,14 +469,16 @@ def _ending_model(words: dict[str, set[str]]) -> dict[str, np.ndarray]:
     return model
 
 
-@functools.lru_cache(maxsize=1 << 14)
-def _letter_profile(word: str) -> tuple[tuple[bool, ...], tuple[float, ...]]:
+def _letter_profile_of(word: str) -> tuple[tuple[bool, ...], tuple[float, ...]]:
     """Per alphabet, does word have a letter foreign to it; per profiled language, what its letters cost."""
     letters = set(word)
     return (
         tuple(_foreign(letters, lang) for lang in ALPHABETS),
         tuple(_letter_cost(letters, lang) for lang in PROFILED_ARABIC_SCRIPT),
     )
+
+
+_letter_profile = _WordCache(_letter_profile_of)
 
 
 def _foreign(letters: set[str], lang: str) -> bool:

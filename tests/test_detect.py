@@ -239,3 +239,18 @@ def test_profiles_are_read_as_langdetect_reads_them(detector):
     for gram in ("a", "th", "the", "ال", "لا ", "ي"):
         expected = np.log(np.asarray(factory.word_lang_prob_map[gram], dtype=np.float32) + np.float32(SMOOTHING))
         assert np.array_equal(detector._log_probs[detector._ngrams._gram_rows[gram]], expected)
+
+
+def test_long_words_and_many_characters_are_not_kept():
+    # Texts without spaces (Chinese, glued Arabic) are one "word" each: a cache of such words, counted in
+    # entries, would keep megabytes per text. They are answered the same but never kept.
+    detector = LanguageDetector()
+    rng = random.Random(0)
+    texts = ["".join(chr(rng.randrange(0x4E00, 0x9FFF)) for _ in range(2000)) for _ in range(3)]
+    texts.append("وصلالوزيرإلىبغدادصباحالثلاثاء" * 20)
+    answers = [detector.detect(text) for text in texts]
+    assert answers == [detector.detect(text) for text in texts]  # the same without the caches' help
+    assert detector._ngrams._word_rows._cached.cache_info().currsize == 0
+    assert len(detector._ngrams._normal) <= detector._ngrams._normal.MAX_KEPT
+    detector.detect("The minister arrived in Baghdad")
+    assert detector._ngrams._word_rows._cached.cache_info().currsize == 5  # short words are kept
