@@ -142,10 +142,8 @@ class Models:
                     "error": error.message if error else None,
                 }
             )
-        for row, translator in ((rows[0], self.translator), (rows[2], self.translator_en_ar)):
-            if translator is not None:
-                row["cache"] = translator.cache.stats()
-                row["queue_depth"] = translator.queue.depth
+            if isinstance(model, Translator):  # its cache and queue, for /api/v1/models
+                rows[-1] |= {"cache": model.cache.stats(), "queue_depth": model.queue.depth}
         return rows
 
     def close(self) -> None:
