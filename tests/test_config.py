@@ -101,6 +101,16 @@ def test_settings_are_frozen_and_replace_validates():
         ("SUMMARIZER_THREDS", "2", "SUMMARIZER_THREDS: not a setting; did you mean SUMMARIZER_THREADS?"),
         ("SUMMARIZER_NUM_BEAMS", "4", "SUMMARIZER_NUM_BEAMS: renamed; use SUMMARIZER_BEAM_SIZE"),
         (
+            "SUMMARIZER_CT2_VOCABULARY_MAP",
+            "false",
+            "SUMMARIZER_CT2_VOCABULARY_MAP: renamed; use SUMMARIZER_CT2_TARGET_VOCABULARY",
+        ),
+        (
+            "SUMMARIZER_CT2_TARGET_VOCABULARY",
+            "true",
+            "SUMMARIZER_CT2_TARGET_VOCABULARY: must be 'cut', 'map' or 'full', got 'true'",
+        ),
+        (
             "SUMMARIZER_ZZZ",
             "1",
             "SUMMARIZER_ZZZ: not a setting; see `python -m summarizer settings` for the list",

@@ -9,7 +9,7 @@ import sentencepiece as spm
 import torch
 from transformers import MarianMTModel
 
-from summarizer.config import Settings, SettingsError
+from summarizer.config import Settings
 from summarizer.store import conversion_key, converted, target_tokens
 from summarizer.translate import load_engine
 from summarizer.translate.ct2 import CTranslate2Engine
@@ -132,27 +132,6 @@ def test_a_cut_without_the_end_token_is_refused(tiny_models, tmp_path):
     tokens = set(target_tokens(tiny_models["translation"])) - {"</s>"}
     with pytest.raises(ValueError, match="</s>"):
         TargetVocabularyConverter(str(tiny_models["translation"]), tokens).convert(str(tmp_path / "x"))
-
-
-@pytest.mark.parametrize(
-    ("name", "value", "message"),
-    [
-        (
-            "SUMMARIZER_CT2_VOCABULARY_MAP",
-            "false",
-            "SUMMARIZER_CT2_VOCABULARY_MAP: renamed; use SUMMARIZER_CT2_TARGET_VOCABULARY",
-        ),
-        (
-            "SUMMARIZER_CT2_TARGET_VOCABULARY",
-            "true",
-            "SUMMARIZER_CT2_TARGET_VOCABULARY: must be 'cut', 'map' or 'full', got 'true'",
-        ),
-    ],
-)
-def test_the_old_setting_and_a_wrong_value_are_refused_by_name(name, value, message):
-    with pytest.raises(SettingsError) as err:
-        Settings.from_env({name: value})
-    assert str(err.value) == message
 
 
 def test_the_setting_reaches_the_engine(settings, tiny_models):
