@@ -290,16 +290,22 @@ def _translate_blocks(
     chunk: list[str] = []
     for text in texts + [None]:
         if chunk and (text is None or sum(map(len, chunk)) + len(chunk) + len(text) > limit):
-            result = pipeline.translate("\n".join(chunk), Options(source_language=source, target_language=target))
-            # A "sentence" without letters (a lone "&" or number) stays as it is: there is nothing to translate.
-            pairs.extend(
-                (s.source, s.translation if any(ch.isalpha() for ch in s.source) else s.source)
-                for s in result.sentences
-            )
+            pairs.extend(_sentence_pairs(pipeline, "\n".join(chunk), source, target))
             chunk = []
         if text is not None:
             chunk.append(text)
     return pairs
+
+
+def _sentence_pairs(pipeline, text: str, source: str, target: str) -> list[tuple[str, str]]:
+    """(source sentence, translation) pairs of text; none when the text is in another script (a block of code,
+    an English signature under an Arabic post): its blocks are then kept as they are."""
+    try:
+        result = pipeline.translate(text, Options(source_language=source, target_language=target))
+    except UnsupportedLanguage:
+        return []
+    # A "sentence" without letters (a lone "&" or number) stays as it is: there is nothing to translate.
+    return [(s.source, s.translation if any(ch.isalpha() for ch in s.source) else s.source) for s in result.sentences]
 
 
 # -- the OpenAPI description ---------------------------------------------------------------------

@@ -10,6 +10,7 @@ from openapi_schema_validator import OAS31Validator
 from summarizer import create_app
 from summarizer.config import Settings
 from summarizer.html_text import HtmlDocument
+from summarizer.libretranslate import translate_html
 from summarizer.security import KeyStore
 from tinymodels import PAIRS
 
@@ -234,6 +235,14 @@ def test_html_without_words_and_html_in_english(client):
     assert response.get_json() == {"translatedText": odd, "detectedLanguage": response.get_json()["detectedLanguage"]}
     assert response.get_json()["detectedLanguage"]["language"] == "en"
     assert translated_html(client, odd, source="en") == odd
+
+
+def test_a_block_in_another_script_is_kept_as_it_is(pipeline):
+    # Blocks are translated in chunks of at most `limit` characters; a chunk in Latin script under source "ar"
+    # (a signature, a line of code) is kept, and the Arabic around it is still translated.
+    html = f"<p>{S[0]}</p><p>Posted by the newsroom desk</p><p>{S[1]}</p>"
+    translated, detected = translate_html(pipeline, html, "ar", limit=len(S[0]) + 5)
+    assert translated == f"<p>{T[0]}</p><p>Posted by the newsroom desk</p><p>{T[1]}</p>" and detected is None
 
 
 def test_a_document_of_twenty_thousand_characters(client, settings):
