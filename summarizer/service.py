@@ -106,6 +106,7 @@ class Pipeline:
             raise UnsupportedLanguage(
                 f"source_language is '{language}' but the text is not written in {SCRIPT_NAMES[language]} "
                 f"script (its running text is {detection.script}); send it with source_language 'auto'",
+                source_language=language,
                 detected=detection.language,
                 confidence=round(detection.confidence, 4),
                 supported=list(SUPPORTED_LANGUAGES),

@@ -158,6 +158,12 @@ def for_people(
         )
     if isinstance(exc, UnsupportedLanguage):
         code = details.get("detected", "und")
+        forced = details.get("source_language")
+        if forced:  # a chosen direction the text's script cannot be in
+            return (
+                f"This text is not in {LANGUAGE_NAMES[forced]}: it looks like {LANGUAGE_NAMES.get(code, code)}. "
+                "Choose “Detect the language”, or the direction that starts from the text's language."
+            )
         if code == "und":
             return "This text has no letters. Paste or type a text in Arabic or English."
         name = LANGUAGE_NAMES.get(code, code)

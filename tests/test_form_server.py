@@ -53,6 +53,23 @@ def test_errors_in_words_for_people(client, text, status, message):
         assert f">{text}</textarea>" in response.text
 
 
+@pytest.mark.parametrize(
+    "text, direction, message",
+    [
+        (
+            "The council met on Monday to discuss the budget.",
+            "ar-en",
+            "This text is not in Arabic: it looks like English.",
+        ),
+        (PAIRS[0][0], "en-ar", "This text is not in English: it looks like Arabic."),
+    ],
+)
+def test_a_direction_the_text_cannot_be_in_is_refused_in_words(client, text, direction, message):
+    response = post(client, text=text, direction=direction)
+    assert response.status_code == 422
+    assert html.unescape(error_of(response)).startswith(message)
+
+
 def test_a_field_error_names_the_field_as_the_form_labels_it(client):
     response = post(client, text="The council met.", summary_sentences="many")
     assert response.status_code == 400
