@@ -68,7 +68,9 @@ class RequestOptions(BaseModel):
     model_config = ConfigDict(extra="forbid", frozen=True)
 
     source_language: SourceLanguage = Field(
-        "auto", description="The text's language, or 'auto' to detect it (the detected language must be ar or en)"
+        "auto",
+        description="The text's language, or 'auto' to detect it (the detected language must be ar or en); a "
+        "given language must fit the text's script (Arabic for ar, Latin for en), else 422",
     )
     target_language: TargetLanguage = Field(
         "en",
