@@ -144,7 +144,7 @@ def _models(args, settings: Settings) -> int:
             print(f"{row['name']:<24} {row['role']:<14} {mark:<8} {source}  {row['license']}{commit}")
         return 0
     try:
-        for path in store.pull(args.names or None):
+        for path in store.pull(args.names or models_to_pull(settings, store)):
             print(f"pulled {path.name} into {path} (commit {store.snapshot(path.name).get('commit')})")
             if settings.translation_engine == "ctranslate2" and store.entries[path.name].role == "translation":
                 # The conversion the service will load: the GPU's compute type when it will run on one.

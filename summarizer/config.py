@@ -18,7 +18,7 @@ from pydantic_core import ErrorDetails
 from pydantic_settings import BaseSettings, EnvSettingsSource, PydanticBaseSettingsSource, SettingsConfigDict
 
 from .schemas import MAX_BEAM_SIZE, MAX_SUMMARY_SENTENCES, accepted
-from .store import default_cache_dir
+from .store import TARGET_VOCABULARIES, default_cache_dir
 
 ENV_PREFIX = "SUMMARIZER_"
 # SUMMARIZER_* variables that are not settings of the service: the test suite's and the benchmarks' caches.
@@ -78,7 +78,7 @@ class Settings(BaseSettings):
     ct2_gpu_compute_type: Literal[CT2_COMPUTE_TYPES] = Field(  # type: ignore[valid-type]
         "int8_float16", description="CTranslate2 weight type on a GPU (instead of ct2_compute_type)"
     )
-    ct2_target_vocabulary: Literal["cut", "map", "full"] = Field(
+    ct2_target_vocabulary: Literal[TARGET_VOCABULARIES] = Field(  # type: ignore[valid-type]
         "cut",
         description="CTranslate2 scores only target.spm's pieces and the special tokens, not the whole shared "
         "vocabulary (a correct output never holds another piece): cut (a conversion whose decoder holds only "

@@ -290,20 +290,23 @@ def _translate_blocks(
     chunk: list[str] = []
     for text in texts + [None]:
         if chunk and (text is None or sum(map(len, chunk)) + len(chunk) + len(text) > limit):
-            pairs.extend(_sentence_pairs(pipeline, "\n".join(chunk), source, target))
+            pairs.extend(_sentence_pairs(pipeline, chunk, source, target))
             chunk = []
         if text is not None:
             chunk.append(text)
     return pairs
 
 
-def _sentence_pairs(pipeline, text: str, source: str, target: str) -> list[tuple[str, str]]:
-    """(source sentence, translation) pairs of text; none when the text is in another script (a block of code,
-    an English signature under an Arabic post): its blocks are then kept as they are."""
+def _sentence_pairs(pipeline, blocks: list[str], source: str, target: str) -> list[tuple[str, str]]:
+    """(source sentence, translation) pairs of blocks, in one pipeline call. Blocks whose running text is in
+    another script than the source language's (a block of code, an English note under an Arabic post) are kept
+    as they are: when the blocks together are refused, each is tried alone."""
     try:
-        result = pipeline.translate(text, Options(source_language=source, target_language=target))
+        result = pipeline.translate("\n".join(blocks), Options(source_language=source, target_language=target))
     except UnsupportedLanguage:
-        return []
+        if len(blocks) == 1:
+            return []
+        return [pair for block in blocks for pair in _sentence_pairs(pipeline, [block], source, target)]
     # A "sentence" without letters (a lone "&" or number) stays as it is: there is nothing to translate.
     return [(s.source, s.translation if any(ch.isalpha() for ch in s.source) else s.source) for s in result.sentences]
 

@@ -99,15 +99,17 @@ class Pipeline:
             raise UnsupportedLanguage(
                 _unsupported_message(detection),
                 detected=detection.language,
+                script=detection.script,
                 confidence=round(detection.confidence, 4),
                 supported=list(SUPPORTED_LANGUAGES),
             )
-        if detection.script != SCRIPTS[language]:  # a source_language the text cannot be in
+        if options.source_language != "auto" and detection.script != SCRIPTS[language]:  # cannot be in it
             raise UnsupportedLanguage(
                 f"source_language is '{language}' but the text is not written in {SCRIPT_NAMES[language]} "
                 f"script (its running text is {detection.script}); send it with source_language 'auto'",
                 source_language=language,
                 detected=detection.language,
+                script=detection.script,
                 confidence=round(detection.confidence, 4),
                 supported=list(SUPPORTED_LANGUAGES),
             )

@@ -53,8 +53,6 @@ FIELD_NAMES = {
     "summarizer": "Summarizer",
     "translate": "Translate the whole text",
 }
-# Languages written in Arabic letters: choosing "Arabic -> English" would not help a text in one of them.
-ARABIC_SCRIPT = {"fa", "ur", "ps", "sd", "ug", "ckb", "und-Arab"}
 NOT_INSTALLED = "English → Arabic is not installed on this server; ask its operator."
 BOTH_TEXT_AND_FILE = "You typed a text and chose a file: press 'Send the file' to use the file, or remove the file."
 # Runs of Latin letters or digits inside Arabic text (names, figures, "C++"): isolated with <bdi> so that the
@@ -131,7 +129,7 @@ def submit():
         )
     except SummarizerError as exc:
         size = _size(upload) if filename else None
-        message = for_people(exc, filename, size, settings.en_ar_model)
+        message = for_people(exc, filename, size, pipeline.models.public_name(settings.en_ar_model))
         return _page(form=form, error=exc, message=message), exc.status
     return _page(form=form, result=result, filename=filename)
 
@@ -158,16 +156,16 @@ def for_people(
         )
     if isinstance(exc, UnsupportedLanguage):
         code = details.get("detected", "und")
-        forced = details.get("source_language")
-        if forced:  # a chosen direction the text's script cannot be in
-            return (
-                f"This text is not in {LANGUAGE_NAMES[forced]}: it looks like {LANGUAGE_NAMES.get(code, code)}. "
-                "Choose “Detect the language”, or the direction that starts from the text's language."
-            )
         if code == "und":
             return "This text has no letters. Paste or type a text in Arabic or English."
         name = LANGUAGE_NAMES.get(code, code)
-        if code in ARABIC_SCRIPT:  # no direction would help: say what the service reads
+        forced = details.get("source_language")
+        if forced:  # a chosen direction the text's script cannot be in
+            return (
+                f"This text is not in {LANGUAGE_NAMES[forced]}: it looks like {name}. "
+                "Choose “Detect the language”, or the direction that starts from the text's language."
+            )
+        if details.get("script") == "arabic":  # not Arabic, in its letters: no direction would help
             return f"This text looks like {name}. The service reads Arabic and English only."
         return (
             f"This text looks like {name}. The service reads Arabic and English only; if the text is in one "
@@ -179,7 +177,7 @@ def for_people(
         return "This text took too long. Try a shorter text, or the fast translation."
     if isinstance(exc, ModelUnavailable):
         # The operator's command stays in the API's answer; people using the form cannot run it.
-        if en_ar_model and details.get("model") in (en_ar_model, en_ar_model.rstrip("/").rsplit("/", 1)[-1]):
+        if en_ar_model and details.get("model") == en_ar_model:
             return NOT_INSTALLED
         return "A model this request needs is not installed on this server; ask its operator."
     field = details.get("field")

@@ -9,6 +9,7 @@ import threading
 import pytest
 
 from summarizer import create_app
+from summarizer.errors import DeadlineExceeded
 from summarizer.web import RecentSubmissions, as_text, isolate_latin
 from tinymodels import EN_AR_PAIRS, PAIRS
 
@@ -340,3 +341,23 @@ def test_resubmissions_wait_at_most_the_request_timeout(settings):
         from summarizer.web import _submissions
 
         assert _submissions().wait_s == 7.0
+
+
+def test_a_resubmission_whose_first_run_outlasts_the_wait_gets_a_deadline_error():
+    submissions = RecentSubmissions(wait_s=0.2)
+    entered, release = threading.Event(), threading.Event()
+
+    def slow():
+        entered.set()
+        release.wait(30)
+        return "late"
+
+    first = threading.Thread(target=lambda: submissions.run("k", slow))
+    first.start()
+    try:
+        assert entered.wait(30)
+        with pytest.raises(DeadlineExceeded):
+            submissions.run("k", lambda: "never run")  # waits for the first run, not runs the text again
+    finally:
+        release.set()
+        first.join(30)

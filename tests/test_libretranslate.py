@@ -237,12 +237,16 @@ def test_html_without_words_and_html_in_english(client):
     assert translated_html(client, odd, source="en") == odd
 
 
-def test_a_block_in_another_script_is_kept_as_it_is(pipeline):
-    # Blocks are translated in chunks of at most `limit` characters; a chunk in Latin script under source "ar"
-    # (a signature, a line of code) is kept, and the Arabic around it is still translated.
-    html = f"<p>{S[0]}</p><p>Posted by the newsroom desk</p><p>{S[1]}</p>"
-    translated, detected = translate_html(pipeline, html, "ar", limit=len(S[0]) + 5)
-    assert translated == f"<p>{T[0]}</p><p>Posted by the newsroom desk</p><p>{T[1]}</p>" and detected is None
+@pytest.mark.parametrize("one_call", [True, False], ids=["one-chunk", "chunk-per-block"])
+def test_a_block_in_another_script_is_kept_as_it_is(pipeline, settings, one_call):
+    # Under source "ar", a block in Latin script (a note, a line of code) is kept and the Arabic around it is
+    # still translated: whether the blocks go to the pipeline together (the English is most of the letters, so
+    # the whole is refused) or one by one.
+    note = "Posted by the newsroom desk of our partner agency, with reporting from the field and from the wires."
+    html = f"<p>{S[0]}</p><p>{note}</p><p>{S[1]}</p>"
+    limit = settings.max_chars if one_call else len(S[0]) + 5
+    translated, detected = translate_html(pipeline, html, "ar", limit=limit)
+    assert translated == f"<p>{T[0]}</p><p>{note}</p><p>{T[1]}</p>" and detected is None
 
 
 def test_a_document_of_twenty_thousand_characters(client, settings):
