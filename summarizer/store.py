@@ -448,30 +448,25 @@ def converted(path: Path, compute_type: str, cache_dir: Path | None = None, targ
     target = cache_dir / conversion_key(path, compute_type, target_vocabulary)
     if (target / "model.bin").is_file():
         return target
-    import ctranslate2
-
     cache_dir.mkdir(parents=True, exist_ok=True)
-    clean_conversions(cache_dir)
+    _best_effort(clean_conversions, cache_dir)
     tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
     _remove(tmp)
     variant = conversion_variant(path, target_vocabulary)
     log.info("converting %s to CTranslate2 (%s, %s vocabulary) in %s", path, compute_type, variant, target)
     try:
-        with tempfile.TemporaryDirectory() as scratch:
-            vmap_file = None
-            if variant == "cut":
-                from .translate.ct2convert import TargetVocabularyConverter
-
-                converter = TargetVocabularyConverter(str(path), target_tokens(path) or [])
-            else:
-                converter = ctranslate2.converters.TransformersConverter(str(path))
-                vmap = target_vocabulary_map(path)
-                if vmap is not None:  # copied into the conversion as vmap.txt, used when decoding with use_vmap
-                    vmap_file = Path(scratch) / "vmap.txt"
-                    vmap_file.write_text(vmap, encoding="utf-8")
-            converter.convert(
-                str(tmp), vmap=str(vmap_file) if vmap_file else None, quantization=compute_type, force=True
-            )
+        _convert(path, tmp, compute_type, variant)
+    except Exception as error:
+        _remove(tmp)
+        if variant != "cut":
+            raise
+        # The cut relies on CTranslate2's private loader; the whole vocabulary serves the same translations.
+        log.warning("cannot cut the target vocabulary of %s (%r): converting the whole vocabulary", path, error)
+        return converted(path, compute_type, cache_dir, "full")
+    try:
+        if target.exists() and not (target / "model.bin").is_file():
+            log.warning("replacing %s (a conversion without its model.bin)", target)
+            _discard(target)
         tmp.rename(target)  # atomic: a crashed conversion never looks finished
     except OSError:
         if not (target / "model.bin").is_file():
@@ -479,8 +474,57 @@ def converted(path: Path, compute_type: str, cache_dir: Path | None = None, targ
         log.info("another process converted %s first", path)  # rename onto its finished folder failed
     finally:
         _remove(tmp)
-    drop_outdated_conversions(cache_dir, path)
+    _best_effort(drop_outdated_conversions, cache_dir, path)
     return target
+
+
+def _convert(path: Path, output: Path, compute_type: str, variant: str) -> None:
+    """Convert the MarianMT folder at path into output: its decoder cut to target_tokens ("cut") or whole."""
+    import ctranslate2
+
+    with tempfile.TemporaryDirectory() as scratch:
+        vmap_file = None
+        if variant == "cut":
+            from .translate.ct2convert import TargetVocabularyConverter
+
+            converter = TargetVocabularyConverter(str(path), target_tokens(path) or [])
+        else:
+            converter = ctranslate2.converters.TransformersConverter(str(path))
+            vmap = target_vocabulary_map(path)
+            if vmap is not None:  # copied into the conversion as vmap.txt, used when decoding with use_vmap
+                vmap_file = Path(scratch) / "vmap.txt"
+                vmap_file.write_text(vmap, encoding="utf-8")
+        converter.convert(
+            str(output), vmap=str(vmap_file) if vmap_file else None, quantization=compute_type, force=True
+        )
+
+
+def _best_effort(cleanup, *args) -> None:
+    """Run a cache cleanup whose failure must not stop a model from loading: it is logged and tried again at the
+    next conversion."""
+    try:
+        cleanup(*args)
+    except OSError as error:
+        log.warning("cleaning the conversion cache failed: %s", error)
+
+
+def _discard(folder: Path) -> None:
+    """Delete a cache entry that other processes may be deleting at the same time.
+
+    It is first renamed to a name of this process (atomic: of two processes, one gets it, the other finds it
+    gone), then deleted; what a crash or an error leaves of it is a .old.tmp<pid> entry, which clean_conversions
+    deletes once this process has ended.
+    """
+    aside = folder.with_name(f"{folder.name}.old.tmp{os.getpid()}")  # not the name of a conversion under way
+    shutil.rmtree(aside, ignore_errors=True)  # ours, left by an earlier failed deletion
+    try:
+        folder.rename(aside)
+    except FileNotFoundError:
+        return  # another process took it
+    if aside.is_dir() and not aside.is_symlink():
+        shutil.rmtree(aside, ignore_errors=True)
+    else:
+        aside.unlink(missing_ok=True)
 
 
 def drop_outdated_conversions(cache_dir: Path, path: Path) -> None:
@@ -503,7 +547,7 @@ def drop_outdated_conversions(cache_dir: Path, path: Path) -> None:
         # a .tmp folder is a conversion under way (or left by a dead process: clean_conversions)
         if key.fullmatch(folder.name) and not current.fullmatch(folder.name):
             log.info("deleting %s (an outdated conversion)", folder)
-            _remove(folder)
+            _best_effort(_discard, folder)
 
 
 def clean_conversions(cache_dir: Path) -> None:
@@ -512,7 +556,7 @@ def clean_conversions(cache_dir: Path) -> None:
         pid = tmp.name.rsplit(".tmp", 1)[1]
         if pid.isdigit() and not _running(int(pid)):
             log.warning("deleting %s (an interrupted conversion)", tmp)
-            _remove(tmp)
+            _best_effort(_discard, tmp)
 
 
 def _running(pid: int) -> bool:

@@ -5,6 +5,7 @@ import json
 import os
 import shutil
 import subprocess
+import sys
 from pathlib import Path
 
 import pytest
@@ -307,6 +308,85 @@ def test_conversions_left_by_dead_processes_are_cleaned(tiny_models, tmp_path):
     path = converted(tiny_models["translation"], "int8", cache)
     assert path.parent == cache and (path / "model.bin").is_file()
     assert json.loads((path / "config.json").read_text())  # a CTranslate2 model folder
+
+
+CLEAN_AND_CONVERT = """
+import sys, time
+from pathlib import Path
+from summarizer.store import converted, drop_outdated_conversions
+model, cache, go = Path(sys.argv[1]), Path(sys.argv[2]), Path(sys.argv[3])
+(cache.parent / f"ready{sys.argv[4]}").touch()
+while not go.exists():
+    time.sleep(0.001)
+drop_outdated_conversions(cache, model)
+print(converted(model, "int8", cache))
+"""
+
+
+def outdated_conversion(cache: Path, model: Path) -> Path:
+    """A folder of the model's conversion by another CTranslate2 version, with enough files that deleting it
+    takes a while."""
+    folder = cache / f"{model.name}-abcdefabcdef-ct2-4.0.0-int8-cut1"
+    for part in range(20):
+        (folder / str(part)).mkdir(parents=True)
+        for index in range(100):
+            (folder / str(part) / str(index)).write_bytes(b"x")
+    (folder / "model.bin").write_bytes(b"")
+    return folder
+
+
+def test_two_processes_deleting_the_same_outdated_conversion_both_load(tiny_models, tmp_path):
+    model = snapshot(tmp_path / "m", tiny_models["translation"], "abcdef" * 7)
+    cache = tmp_path / "cache"
+    outdated = outdated_conversion(cache, model)
+    env = os.environ | {"PYTHONPATH": str(Path(__file__).parents[1])}
+    go = tmp_path / "go"
+    workers = [
+        subprocess.Popen(
+            [sys.executable, "-c", CLEAN_AND_CONVERT, str(model), str(cache), str(go), str(n)],
+            env=env,
+            stdout=subprocess.PIPE,
+            stderr=subprocess.PIPE,
+            text=True,
+        )
+        for n in range(2)
+    ]
+    while not all((tmp_path / f"ready{n}").exists() for n in range(2)):
+        assert all(worker.poll() is None for worker in workers), [w.communicate() for w in workers]
+    go.touch()  # both start deleting at once
+    results = [worker.communicate(timeout=300) for worker in workers]
+    assert [worker.returncode for worker in workers] == [0, 0], results
+    assert {out.strip() for out, _ in results} == {str(cache / conversion_key(model, "int8"))}
+    assert not outdated.exists()
+    assert sorted(p.name for p in cache.iterdir()) == [conversion_key(model, "int8")]
+
+
+def test_an_undeletable_outdated_conversion_does_not_stop_the_model_loading(tiny_models, tmp_path, caplog):
+    model = snapshot(tmp_path / "m", tiny_models["translation"], "abcdef" * 7)
+    cache = tmp_path / "cache"
+    outdated = cache / "m-abcdefabcdef-ct2-4.0.0-int8-cut1"
+    outdated.mkdir(parents=True)
+    # The immutable attribute refuses renaming and deleting even to root (chmod does not).
+    if subprocess.run(["chattr", "+i", str(outdated)], check=False, capture_output=True).returncode:
+        pytest.skip("chattr +i is not permitted here")
+    try:
+        with caplog.at_level("WARNING", logger="summarizer.store"):
+            path = converted(model, "int8", cache)
+        assert (path / "model.bin").is_file()
+        assert outdated.is_dir() and "cleaning the conversion cache failed" in caplog.text
+    finally:
+        subprocess.run(["chattr", "-i", str(outdated)], check=True)
+
+
+def test_a_conversion_folder_without_its_model_bin_is_converted_again(tiny_models, tmp_path):
+    cache = tmp_path / "cache"
+    target = cache / conversion_key(tiny_models["translation"], "int8")
+    target.mkdir(parents=True)
+    (target / "config.json").write_text("{")  # what a crash while deleting it may leave
+    path = converted(tiny_models["translation"], "int8", cache)
+    assert path == target and (path / "model.bin").is_file()
+    assert json.loads((path / "config.json").read_text())  # the new conversion's
+    assert sorted(p.name for p in cache.iterdir()) == [target.name]
 
 
 @pytest.mark.parametrize("engine", ["transformers", "ctranslate2"])

@@ -2,6 +2,7 @@
 side is whole, and the translations are those of the whole model."""
 
 import json
+import shutil
 
 import ctranslate2
 import pytest
@@ -138,3 +139,19 @@ def test_the_setting_reaches_the_engine(settings, tiny_models):
     engine = load_engine(settings.replace(ct2_target_vocabulary="full"), tiny_models["translation"])
     assert engine.target_vocabulary == "full" and not engine.use_vmap
     assert Settings.from_env({"SUMMARIZER_CT2_TARGET_VOCABULARY": "map"}).ct2_target_vocabulary == "map"
+
+
+def test_a_model_the_cut_cannot_handle_loads_with_its_whole_vocabulary(tiny_models, tmp_path, caplog):
+    # A real model the cut must refuse: its unknown token is a source-only piece, which the cut would drop.
+    model = shutil.copytree(tiny_models["translation"], tmp_path / "m")
+    vocab = json.loads((model / "vocab.json").read_text(encoding="utf-8"))
+    source_only = next(token for token in vocab if token not in set(target_tokens(model)))
+    config = json.loads((model / "tokenizer_config.json").read_text(encoding="utf-8"))
+    (model / "tokenizer_config.json").write_text(json.dumps(config | {"unk_token": source_only}), encoding="utf-8")
+    with caplog.at_level("WARNING", logger="summarizer.store"):
+        path = converted(model, "int8", tmp_path / "cache")
+    assert path.name == conversion_key(model, "int8", "full") != conversion_key(model, "int8", "cut")
+    assert "cannot cut the target vocabulary" in caplog.text
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [path.name]  # no half-made cut left
+    translator = ctranslate2.Translator(str(path), compute_type="int8")
+    assert translator.translate_batch([["</s>"]], max_decoding_length=5)[0].hypotheses
