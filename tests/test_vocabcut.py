@@ -141,7 +141,7 @@ def test_the_setting_reaches_the_engine(settings, tiny_models):
     assert Settings.from_env({"SUMMARIZER_CT2_TARGET_VOCABULARY": "map"}).ct2_target_vocabulary == "map"
 
 
-def test_a_model_the_cut_cannot_handle_loads_with_its_whole_vocabulary(tiny_models, tmp_path, caplog):
+def test_a_model_the_cut_cannot_handle_loads_with_its_whole_vocabulary(settings, tiny_models, tmp_path, caplog):
     # A real model the cut must refuse: its unknown token is a source-only piece, which the cut would drop.
     model = shutil.copytree(tiny_models["translation"], tmp_path / "m")
     vocab = json.loads((model / "vocab.json").read_text(encoding="utf-8"))
@@ -155,3 +155,5 @@ def test_a_model_the_cut_cannot_handle_loads_with_its_whole_vocabulary(tiny_mode
     assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [path.name]  # no half-made cut left
     translator = ctranslate2.Translator(str(path), compute_type="int8")
     assert translator.translate_batch([["</s>"]], max_decoding_length=5)[0].hypotheses
+    engine = load_engine(settings.replace(cache_dir=tmp_path / "cache"), model)
+    assert engine.target_vocabulary == "full"  # what the engine reports is what it loaded

@@ -8,7 +8,7 @@ import math
 import os
 from pathlib import Path
 
-from ..store import conversion_variant, converted
+from ..store import conversion_key, conversion_variant, converted
 from .marian import MarianModelBase
 
 log = logging.getLogger(__name__)
@@ -89,7 +89,10 @@ class CTranslate2Engine(MarianModelBase):
         model_dir = converted(self.path, self.compute_type, cache_dir, target_vocabulary)
         # A model without target.spm has no map and no cut: it decodes onto the whole vocabulary.
         self.use_vmap = target_vocabulary == "map" and (model_dir / "vmap.txt").is_file()
-        self.target_vocabulary = conversion_variant(self.path, target_vocabulary) if not self.use_vmap else "map"
+        variant = conversion_variant(self.path, target_vocabulary)
+        if variant == "cut" and model_dir.name != conversion_key(self.path, self.compute_type, "cut"):
+            variant = "full"  # converted() could not cut this model and fell back to the whole vocabulary
+        self.target_vocabulary = variant if not self.use_vmap else "map"
         self.translator = ctranslate2.Translator(
             str(model_dir),
             device=self.device,
