@@ -10,6 +10,7 @@ from pathlib import Path
 
 import pytest
 
+from helpers import require
 from summarizer.errors import ModelUnavailable
 from summarizer.store import (
     MARKER,
@@ -367,8 +368,8 @@ def test_an_undeletable_outdated_conversion_does_not_stop_the_model_loading(tiny
     outdated = cache / "m-abcdefabcdef-ct2-4.0.0-int8-cut1"
     outdated.mkdir(parents=True)
     # The immutable attribute refuses renaming and deleting even to root (chmod does not).
-    if subprocess.run(["chattr", "+i", str(outdated)], check=False, capture_output=True).returncode:
-        pytest.skip("chattr +i is not permitted here")
+    immutable = subprocess.run(["chattr", "+i", str(outdated)], check=False, capture_output=True).returncode == 0
+    require(immutable, "chattr +i is not permitted here (it needs root and a file system with the attribute)")
     try:
         with caplog.at_level("WARNING", logger="summarizer.store"):
             path = converted(model, "int8", cache)
