@@ -95,23 +95,20 @@ class Pipeline:
         if ticket is not None and self._queue_for(language, options.target_language) is not announced:
             ticket.cancel()  # not this queue's request: its rounds must not wait for it
             ticket = None
+        refusal = {
+            "detected": detection.language,
+            "script": detection.script,
+            "confidence": round(detection.confidence, 4),
+            "supported": list(SUPPORTED_LANGUAGES),
+        }
         if language not in SUPPORTED_LANGUAGES:
-            raise UnsupportedLanguage(
-                _unsupported_message(detection),
-                detected=detection.language,
-                script=detection.script,
-                confidence=round(detection.confidence, 4),
-                supported=list(SUPPORTED_LANGUAGES),
-            )
+            raise UnsupportedLanguage(_unsupported_message(detection), **refusal)
         if options.source_language != "auto" and detection.script != SCRIPTS[language]:  # cannot be in it
             raise UnsupportedLanguage(
                 f"source_language is '{language}' but the text is not written in {SCRIPT_NAMES[language]} "
                 f"script (its running text is {detection.script}); send it with source_language 'auto'",
                 source_language=language,
-                detected=detection.language,
-                script=detection.script,
-                confidence=round(detection.confidence, 4),
-                supported=list(SUPPORTED_LANGUAGES),
+                **refusal,
             )
         # Arabic is always translated to English; English only when Arabic is asked for.
         target = "ar" if language == "en" and options.target_language == "ar" else "en"
