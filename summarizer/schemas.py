@@ -253,7 +253,7 @@ def request_model(max_chars: int, max_texts: int, many: bool = True, job: bool =
 def check_text(text: Any, max_chars: int, field: str = "text") -> str:
     """The text if it is usable, else InvalidInput or TextTooLong naming the field and saying what to fix."""
     if not isinstance(text, str):
-        raise InvalidInput(f"'{field}' must be a string, not {json_type(text)}", field=field)
+        raise InvalidInput(f"'{field}' must be a string, not {json_type(text)}", field=field, reason="type")
     try:
         text.encode("utf-8")
     except UnicodeEncodeError as exc:  # a lone surrogate, e.g. "\ud800" in JSON: no UTF-8 text can hold it
@@ -261,9 +261,12 @@ def check_text(text: Any, max_chars: int, field: str = "text") -> str:
             f"'{field}' contains a lone surrogate (U+{ord(text[exc.start]):04X}) at character {exc.start}; "
             "send valid UTF-8 text",
             field=field,
+            reason="unreadable",
         ) from None
     if _CONTROL_RE.search(text):
-        raise InvalidInput(f"'{field}' contains NUL or other control characters; send plain UTF-8 text", field=field)
+        raise InvalidInput(
+            f"'{field}' contains NUL or other control characters; send plain UTF-8 text", field=field, reason="control"
+        )
     if not text.strip():
         raise InvalidInput(f"'{field}' is empty; send the text to translate and summarize", field=field)
     if len(text) > max_chars:

@@ -181,10 +181,10 @@ def for_people(
             return NOT_INSTALLED
         return "A model this request needs is not installed on this server; ask its operator."
     field = details.get("field")
-    if isinstance(exc, InvalidInput) and field == "text" and exc.message.startswith("'text'"):
-        # check_text's words are for API callers (they quote the field): say the same for people.
-        if "control characters" in exc.message:
-            return "The text contains control characters (such as NUL) that cannot be translated; paste plain text."
+    reason = details.get("reason")  # check_text's words are for API callers: say the same for people
+    if field == "text" and reason == "control":
+        return "The text contains control characters (such as NUL) that cannot be translated; paste plain text."
+    if field == "text" and reason in ("type", "unreadable"):
         return "The text could not be read: paste or type plain text."
     if isinstance(exc, InvalidInput) and field in FIELD_NAMES:
         return f"{FIELD_NAMES[field]} must be {accepted(RequestOptions.model_fields[field])}."

@@ -356,7 +356,7 @@ def test_lone_surrogate_fails_only_its_item(client, spec):
     assert results[1]["error"] == {
         "code": "invalid_input",
         "message": "'texts[1]' contains a lone surrogate (U+D800) at character 4; send valid UTF-8 text",
-        "details": {"field": "texts[1]"},
+        "details": {"field": "texts[1]", "reason": "unreadable"},
         "status": 400,
     }
     assert results[2]["error"]["message"].startswith("'texts[2]' contains a lone surrogate (U+DC00)")
