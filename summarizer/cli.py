@@ -7,6 +7,7 @@ import json
 import logging
 import os
 import sys
+from pathlib import Path
 
 from .config import Settings, SettingsError, settings_table
 from .errors import SummarizerError
@@ -132,8 +133,7 @@ def _summarize(args, settings: Settings) -> int:
 
 def _models(args, settings: Settings) -> int:
     """List the known models, or pull some; a failure is one plain message on stderr and a non-zero status."""
-    from .store import UnknownModel, converted
-    from .translate import resolve_device
+    from .store import UnknownModel
 
     store = ModelStore(settings.models_dir)
     if args.models_command == "list":
@@ -147,11 +147,7 @@ def _models(args, settings: Settings) -> int:
         for path in store.pull(args.names or models_to_pull(settings, store)):
             print(f"pulled {path.name} into {path} (commit {store.snapshot(path.name).get('commit')})")
             if settings.translation_engine == "ctranslate2" and store.entries[path.name].role == "translation":
-                # The conversion the service will load: the GPU's compute type when it will run on one.
-                gpu = resolve_device(settings.device, "ctranslate2") == "cuda"
-                compute_type = settings.ct2_gpu_compute_type if gpu else settings.ct2_compute_type
-                target = converted(path, compute_type, settings.cache_dir, settings.ct2_target_vocabulary)
-                print(f"converted for CTranslate2 into {target}")
+                print(f"converted for CTranslate2 into {convert_for_service(settings, path)}")
     except UnknownModel as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -172,10 +168,32 @@ def models_to_pull(settings: Settings, store: ModelStore) -> list[str]:
     return [name for name in wanted if name in store.entries]
 
 
+def convert_for_service(settings: Settings, path: Path) -> Path:
+    """The CTranslate2 conversion of the model folder at path that the service will load (the GPU's compute
+    type when it will run on one), made now if it is not in the cache."""
+    from .store import converted
+    from .translate import resolve_device
+
+    gpu = resolve_device(settings.device, "ctranslate2") == "cuda"
+    compute_type = settings.ct2_gpu_compute_type if gpu else settings.ct2_compute_type
+    return converted(path, compute_type, settings.cache_dir, settings.ct2_target_vocabulary)
+
+
+def _convert_before_fork(settings: Settings, store: ModelStore, log: logging.Logger) -> None:
+    """Convert the present translation models once, before gunicorn forks: otherwise every worker converts
+    for itself at its first start, all at once, each at several times the memory of serving."""
+    for model in dict.fromkeys([settings.translation_model, settings.en_ar_model]):
+        if not store.is_present(model):
+            continue  # the workers report it missing, with the command that gets it
+        path = store.path(model) if model in store.entries else Path(model)
+        try:
+            convert_for_service(settings, path)
+        except Exception as exc:  # noqa: BLE001 - the workers try again and report a real failure as not ready
+            log.warning("could not convert %s for CTranslate2 before starting the workers: %s", model, exc)
+
+
 def _serve(args, settings: Settings) -> int:
     """Pull what is missing (one plain message per model the hub could not give), then exec gunicorn."""
-    from pathlib import Path
-
     from .store import clean_conversions, missing_message
 
     store = ModelStore(settings.models_dir)
@@ -198,6 +216,8 @@ def _serve(args, settings: Settings) -> int:
             log.warning("%s Serving without it.", exc.message)
         except OSError as exc:  # the models folder itself is not writable
             log.warning("could not pull %s into %s: %s. Serving without it.", name, settings.models_dir, exc)
+    if settings.translation_engine == "ctranslate2":
+        _convert_before_fork(settings, store, log)
     # The app factory and the config are found by module name, so this works from any directory.
     argv = [sys.executable, "-m", "gunicorn", "-c", "python:summarizer.gunicorn_conf", "summarizer:create_app()"]
     os.execv(argv[0], argv)

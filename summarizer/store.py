@@ -367,6 +367,7 @@ def default_cache_dir() -> Path:
 # the map's format, how the cut is made), so that cached conversions are made again.
 VOCABULARY_MAP_VERSION = "vmap1"
 TARGET_CUT_VERSION = "cut1"
+CUT_REFUSED = ".cut-refused"  # beside a cut's key: this CTranslate2 could not cut that snapshot (the error inside)
 SPECIAL_TOKENS = ("</s>", "<unk>", "<pad>")
 # How CTranslate2 decodes onto the target vocabulary (SUMMARIZER_CT2_TARGET_VOCABULARY): a conversion whose
 # decoder holds only the target tokens, the whole conversion with a vocabulary map, or the whole vocabulary.
@@ -450,9 +451,12 @@ def converted(path: Path, compute_type: str, cache_dir: Path | None = None, targ
         return target
     cache_dir.mkdir(parents=True, exist_ok=True)
     _best_effort(clean_conversions, cache_dir)
+    variant = conversion_variant(path, target_vocabulary)
+    refused = target.with_name(target.name + CUT_REFUSED)
+    if variant == "cut" and refused.is_file():  # this CTranslate2 could not cut this snapshot: do not try again
+        return converted(path, compute_type, cache_dir, "full")
     tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
     _remove(tmp)
-    variant = conversion_variant(path, target_vocabulary)
     log.info("converting %s to CTranslate2 (%s, %s vocabulary) in %s", path, compute_type, variant, target)
     try:
         _convert(path, tmp, compute_type, variant)
@@ -462,6 +466,10 @@ def converted(path: Path, compute_type: str, cache_dir: Path | None = None, targ
             raise
         # The cut relies on CTranslate2's private loader; the whole vocabulary serves the same translations.
         log.warning("cannot cut the target vocabulary of %s (%r): converting the whole vocabulary", path, error)
+        try:  # so that the next process (every gunicorn worker, say) goes straight to the whole vocabulary
+            refused.write_text(f"{error!r}\n", encoding="utf-8")
+        except OSError as exc:
+            log.warning("could not record that the cut failed in %s: %s", refused, exc)
         return converted(path, compute_type, cache_dir, "full")
     try:
         if target.exists() and not (target / "model.bin").is_file():
@@ -545,7 +553,8 @@ def drop_outdated_conversions(cache_dir: Path, path: Path) -> None:
     key = re.compile(re.escape(prefix) + r"[0-9][0-9A-Za-z.]*-[A-Za-z0-9_]+(-[a-z]+[0-9]+)?")
     for folder in Path(cache_dir).glob(f"{glob.escape(prefix)}*"):
         # a .tmp folder is a conversion under way (or left by a dead process: clean_conversions)
-        if key.fullmatch(folder.name) and not current.fullmatch(folder.name):
+        name = folder.name.removesuffix(CUT_REFUSED)
+        if key.fullmatch(name) and not current.fullmatch(name):
             log.info("deleting %s (an outdated conversion)", folder)
             _best_effort(_discard, folder)
 

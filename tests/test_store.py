@@ -292,6 +292,9 @@ def test_outdated_conversions_of_the_model_are_deleted_others_kept(tiny_models, 
     for name in outdated + kept:
         (cache / name).mkdir()
         (cache / name / "model.bin").write_bytes(b"")
+    # What another CTranslate2 version could not cut says nothing about this one: its record goes too.
+    outdated.append("m-abcdefabcdef-ct2-4.0.0-int8-cut1.cut-refused")
+    (cache / outdated[-1]).write_text("ValueError()\n")
     cut = converted(model, "int8", cache)
     assert cut.name == conversion_key(model, "int8", "cut") != whole.name
     assert sorted(p.name for p in cache.iterdir()) == sorted(kept + [whole.name, cut.name])

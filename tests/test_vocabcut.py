@@ -152,7 +152,12 @@ def test_a_model_the_cut_cannot_handle_loads_with_its_whole_vocabulary(settings,
         path = converted(model, "int8", tmp_path / "cache")
     assert path.name == conversion_key(model, "int8", "full") != conversion_key(model, "int8", "cut")
     assert "cannot cut the target vocabulary" in caplog.text
-    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == [path.name]  # no half-made cut left
+    refused = conversion_key(model, "int8", "cut") + ".cut-refused"
+    assert sorted(p.name for p in (tmp_path / "cache").iterdir()) == sorted([path.name, refused])  # no half cut
+    caplog.clear()
+    with caplog.at_level("INFO", logger="summarizer.store"):
+        assert converted(model, "int8", tmp_path / "cache") == path  # the next process does not try again
+    assert "cannot cut" not in caplog.text and "converting" not in caplog.text
     translator = ctranslate2.Translator(str(path), compute_type="int8")
     assert translator.translate_batch([["</s>"]], max_decoding_length=5)[0].hypotheses
     engine = load_engine(settings.replace(cache_dir=tmp_path / "cache"), model)
