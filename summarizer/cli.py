@@ -57,6 +57,10 @@ def main(argv: list[str] | None = None) -> int:
     pull = models_cmd.add_parser("pull", help="download known models from the Hugging Face hub into the models folder")
     pull.add_argument("names", nargs="*", help="model names (default: the default models; `models list` names all)")
     models_cmd.add_parser("list", help="the known models and which are present in the models folder")
+    clean = models_cmd.add_parser(
+        "clean", help="delete CTranslate2 conversions that no present model can load (old snapshots and versions)"
+    )
+    clean.add_argument("--dry-run", action="store_true", help="list them with their sizes, delete nothing")
 
     keys = commands.add_parser("keys", help="API keys (stored hashed in SUMMARIZER_API_KEYS_FILE)")
     keys_cmd = keys.add_subparsers(dest="keys_command", required=True)
@@ -143,6 +147,8 @@ def _models(args, settings: Settings) -> int:
             source = f"{row['repo']}@{row['revision']}"
             print(f"{row['name']:<24} {row['role']:<14} {mark:<8} {source}  {row['license']}{commit}")
         return 0
+    if args.models_command == "clean":
+        return _clean(settings, store, args.dry_run)
     try:
         for path in store.pull(args.names or models_to_pull(settings, store)):
             print(f"pulled {path.name} into {path} (commit {store.snapshot(path.name).get('commit')})")
@@ -154,6 +160,33 @@ def _models(args, settings: Settings) -> int:
     except SummarizerError as exc:
         print(exc.message, file=sys.stderr)
         return 3
+    return 0
+
+
+def _clean(settings: Settings, store: ModelStore, dry_run: bool) -> int:
+    """Delete (or list) the conversions no present model can load: every pulled model's current snapshot and
+    the configured local folders keep theirs, whatever their compute type or vocabulary."""
+    from .store import clean_conversions, delete_conversion, stale_conversions
+
+    cache = Path(settings.cache_dir)
+    if not cache.is_dir():
+        print(f"nothing to clean: {cache} does not exist")
+        return 0
+    present = [store.path(name) for name in store.entries if store.is_present(name)]
+    local = [settings.translation_model, settings.en_ar_model]
+    present += [Path(model) for model in local if model not in store.entries and store.is_present(model)]
+    if not dry_run:
+        clean_conversions(cache)  # what interrupted conversions left
+    total = 0
+    for entry in stale_conversions(cache, present):
+        size = (
+            sum(f.stat().st_size for f in entry.rglob("*") if f.is_file()) if entry.is_dir() else entry.stat().st_size
+        )
+        total += size
+        print(f"{'would delete' if dry_run else 'deleting'} {entry} ({size / 1e6:.1f} MB)")
+        if not dry_run:
+            delete_conversion(entry)
+    print(f"{'would free' if dry_run else 'freed'} {total / 1e6:.1f} MB in {cache}")
     return 0
 
 

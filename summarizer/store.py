@@ -559,6 +559,29 @@ def drop_outdated_conversions(cache_dir: Path, path: Path) -> None:
             _best_effort(_discard, folder)
 
 
+def stale_conversions(cache_dir: Path, models: list[Path]) -> list[Path]:
+    """The conversions in cache_dir that none of the model folders can load with this CTranslate2: those of older
+    snapshots, of other CTranslate2 versions, of models no longer there (and their refused-cut records).
+
+    Entries that are not conversions, and conversions under way, are never listed.
+    """
+    import ctranslate2
+
+    version = _safe(ctranslate2.__version__)
+    loadable = tuple(f"{_model_identity(path)}-ct2-{version}-" for path in models)
+    shape = re.compile(r".+-ct2-[0-9][0-9A-Za-z.]*-[A-Za-z0-9_]+(-[a-z]+[0-9]+)?")
+    return sorted(
+        entry
+        for entry in Path(cache_dir).iterdir()
+        if shape.fullmatch(entry.name.removesuffix(CUT_REFUSED)) and not entry.name.startswith(loadable)
+    )
+
+
+def delete_conversion(entry: Path) -> None:
+    """Delete one cache entry (a conversion or a record), safely against other processes doing the same."""
+    _discard(entry)
+
+
 def clean_conversions(cache_dir: Path) -> None:
     """Delete temporary conversion folders left by processes that no longer run."""
     for tmp in Path(cache_dir).glob("*.tmp*"):

@@ -96,3 +96,50 @@ def test_serve_pulls_the_models_it_is_configured_to_load(tmp_path):
     assert models_to_pull(chosen, store) == ["opus-mt-ar-en", "opus-mt-tc-big-en-ar", "distilbart-cnn-12-6"]
     local = default.replace(translation_model=str(tmp_path / "my-model"))  # a folder: nothing to pull
     assert models_to_pull(local, store) == ["opus-mt-en-ar"]
+
+
+def test_models_clean_deletes_only_conversions_no_present_model_can_load(settings, tiny_models, tmp_path):
+    import shutil
+
+    import ctranslate2
+
+    from summarizer.store import converted, write_marker
+
+    models, cache = tmp_path / "models", tmp_path / "cache"
+    pulled = shutil.copytree(tiny_models["translation"], models / "opus-mt-ar-en")
+    write_marker(pulled, {"repo": "Helsinki-NLP/opus-mt-ar-en", "commit": "0123456789ab" + "0" * 28})
+    local = tiny_models["translation_en_ar"]  # the configured English->Arabic model, a local folder
+    loadable = [
+        converted(pulled, "int8", cache).name,
+        converted(pulled, "float32", cache, "full").name,  # another compute type and variant: still loadable
+        converted(local, "int8", cache).name,
+    ]
+    version = ctranslate2.__version__
+    stale = [
+        f"opus-mt-ar-en-fedcba987654-ct2-{version}-int8-cut1",  # an older snapshot
+        "opus-mt-ar-en-0123456789ab-ct2-4.0.0-int8-cut1",  # another CTranslate2 version
+        "opus-mt-ar-en-0123456789ab-ct2-4.0.0-int8-cut1.cut-refused",  # its record of a refused cut
+        f"opus-mt-tc-big-ar-en-0123456789ab-ct2-{version}-int8-cut1",  # a model no longer in the store
+    ]
+    for name in stale:
+        if name.endswith(".cut-refused"):
+            (cache / name).write_text("ValueError()\n")
+        else:
+            (cache / name).mkdir()
+            (cache / name / "model.bin").write_bytes(b"x" * 100_000)
+    unrelated = ["notes.txt", f"x-ct2-{version}-int8.tmp{os.getpid()}"]  # not a conversion; one under way
+    for name in unrelated:
+        (cache / name).write_text("keep")
+    settings = settings.replace(models_dir=models, cache_dir=cache, en_ar_model=str(local))
+    env = {"SUMMARIZER_CACHE_DIR": str(cache), "SUMMARIZER_EN_AR_MODEL": str(local)}
+
+    dry = run(["models", "clean", "--dry-run"], settings, extra_env=env)
+    assert dry.returncode == 0, dry.stderr
+    assert sorted(line.split()[2] for line in dry.stdout.splitlines()[:-1]) == sorted(str(cache / n) for n in stale)
+    assert len(list(cache.iterdir())) == len(loadable + stale + unrelated)  # nothing deleted
+
+    proc = run(["models", "clean"], settings, extra_env=env)
+    assert proc.returncode == 0, proc.stderr
+    assert sorted(p.name for p in cache.iterdir()) == sorted(loadable + unrelated)
+    assert proc.stdout.splitlines()[-1].startswith("freed 0.3 MB")  # 3 × 100 KB and a record
+    assert run(["models", "clean"], settings, extra_env=env).stdout.startswith("freed 0.0 MB")
