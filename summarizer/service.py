@@ -111,17 +111,14 @@ class Pipeline:
                 **refusal,
             )
         # Arabic is always translated to English; English only when Arabic is asked for.
-        target = "ar" if language == "en" and options.target_language == "ar" else "en"
+        role = _translation_role(language, options.target_language)
+        target = "ar" if role == EN_AR else "en"
         with _timed(timings, "segment"):
             paragraphs = split_paragraphs(text)
         sources = [s for p in paragraphs for s in p.sentences]
         where = [i for i, p in enumerate(paragraphs) for _ in p.sentences]
         models: dict = {}
-        translator = None
-        if language == "ar":
-            translator = self._translator()
-        elif target == "ar":
-            translator = self._translator_en_ar()
+        translator = self._translator(role) if role is not None else None
         if translator is not None:
             beam_size = options.beam_size or translator.default_beam_size
             models["translation"] = translator.describe() | {"beam_size": beam_size}
@@ -182,24 +179,25 @@ class Pipeline:
 
     def _queue_for(self, language: str, target_language: str) -> Translator | None:
         """The translator a text in language goes through (None: nothing to translate, or not loaded)."""
-        if language == "ar":
-            return self.models.translator
-        return self.models.translator_en_ar if language == "en" and target_language == "ar" else None
+        role = _translation_role(language, target_language)
+        return self._loaded(role) if role is not None else None
 
-    def _translator(self) -> Translator:
-        if self.models.translator is None:
-            raise self.models.load_errors.get("translation") or ModelUnavailable("No translation model is loaded")
-        return self.models.translator
+    def _loaded(self, role: str) -> Translator | None:
+        return self.models.translator_en_ar if role == EN_AR else self.models.translator
 
-    def _translator_en_ar(self) -> Translator:
-        if self.models.translator_en_ar is None:
-            raise self.models.load_errors.get(EN_AR) or ModelUnavailable(
-                "No English->Arabic translation model is loaded. Get it with: "
-                + PULL_HINT.format(name=self.settings.en_ar_model),
-                model=self.settings.en_ar_model,
-                command=PULL_HINT.format(name=self.settings.en_ar_model),
-            )
-        return self.models.translator_en_ar
+    def _translator(self, role: str) -> Translator:
+        """The loaded translator of role, else the ModelUnavailable saying which model and how to get it."""
+        translator = self._loaded(role)
+        if translator is not None:
+            return translator
+        if role != EN_AR:
+            raise self.models.load_errors.get(role) or ModelUnavailable("No translation model is loaded")
+        hint = PULL_HINT.format(name=self.settings.en_ar_model)
+        raise self.models.load_errors.get(EN_AR) or ModelUnavailable(
+            f"No English->Arabic translation model is loaded. Get it with: {hint}",
+            model=self.settings.en_ar_model,
+            command=hint,
+        )
 
     def _summarize(self, sources, english, language, options: Options, models: dict) -> Summary:
         method = options.summarizer or self.settings.summarizer
@@ -229,6 +227,14 @@ class Pipeline:
         else:
             k = self.settings.summary_sentences
         return max(1, min(n, k))
+
+
+def _translation_role(language: str, target_language: str) -> str | None:
+    """Which translation a text in language needs: Arabic->English ("translation", whatever the target: Arabic
+    input always gives English), English->Arabic (EN_AR) when Arabic is asked for, else none."""
+    if language == "ar":
+        return "translation"
+    return EN_AR if language == "en" and target_language == "ar" else None
 
 
 @contextmanager
