@@ -8,7 +8,8 @@ Four kinds of evidence, each where it is strong:
 * the letters: each Arabic-script language has an alphabet, and a word with a
   letter outside a language's alphabet is evidence against it, strong for
   letters that language never writes (the Uyghur ە ې ۇ, the Sindhi ڪ ٽ, the
-  Pashto ښ ځ, the Sorani ێ ڵ, the Urdu ٹ ے), mild for letters it borrows
+  Pashto ښ ځ, the Sorani ێ ڵ, the Urdu ٹ ے) or writes only elsewhere in a
+  word (ئ starting a word, ى inside one: Uyghur), mild for letters it borrows
   (Gulf and Iraqi گ چ, Maghrebi ڤ ڭ, پ in loanwords). Languages without
   a langdetect profile (ug, sd, ps, ckb) are named from their letters, and
   letters of no language listed here give "und-Arab";
@@ -224,13 +225,11 @@ class LanguageDetector:
     def _arabic_letters(self, words: list[str]) -> np.ndarray | Detection:
         """Letter costs for Arabic, Persian and Urdu, or the answer when the letters exclude all three."""
         profiles = [_letter_profile(word) for word in words]
-        tolerated = (int(FOREIGN_SHARE * len(words)), int(self.position_share * len(words)))
         # Per alphabet: words with a foreign letter, words with a letter only out of place.
-        counts = {
-            lang: tuple(sum(profile[kind][k] for profile in profiles) for kind in (0, 2))
-            for k, lang in enumerate(ALPHABETS)
-        }
-        fits = {lang: all(c <= t for c, t in zip(count, tolerated)) for lang, count in counts.items()}
+        foreign = [sum(column) for column in zip(*(profile[0] for profile in profiles))]
+        placed = [sum(column) for column in zip(*(profile[2] for profile in profiles))]
+        tolerated, tolerated_placed = int(FOREIGN_SHARE * len(words)), int(self.position_share * len(words))
+        fits = {lang: foreign[k] <= tolerated and placed[k] <= tolerated_placed for k, lang in enumerate(ALPHABETS)}
         profiled = [lang for lang in PROFILED_ARABIC_SCRIPT if fits[lang]]
         if profiled:
             letters = np.full(len(self.languages), -np.inf)
@@ -238,7 +237,9 @@ class LanguageDetector:
                 if lang in profiled:
                     letters[self._index[lang]] = -sum(profile[1][k] for profile in profiles)
             return letters
-        others = sorted((sum(count), lang) for lang, count in counts.items() if lang not in PROFILED_ARABIC_SCRIPT)
+        others = sorted(
+            (foreign[k] + placed[k], lang) for k, lang in enumerate(ALPHABETS) if lang not in PROFILED_ARABIC_SCRIPT
+        )
         fitting = [(count, lang) for count, lang in others if fits[lang]]
         if not fitting:
             count = others[0][0]
