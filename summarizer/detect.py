@@ -143,6 +143,11 @@ _OTHER_LETTER = r"(?:(?![\u0600-\u08ff])[^\W\d_])"
 _WORD = re.compile(rf"{_ARABIC_LETTER}+(?:\u200c{_ARABIC_LETTER}+)*|{_OTHER_LETTER}+(?:['’]{_OTHER_LETTER}+)*")
 _QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"|\([^)]*\)|‘[^’]*’")
 _MARKS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+# Quranic (Uthmani) spelling keeps ى with a dagger alef before a suffix (هَدَىٰهُمْ), where the usual spelling has ا
+# (هداهم); Uyghur never writes the dagger alef, so this ى is not a letter out of place.
+_QURANIC_MAKSURA = re.compile(
+    r"ى(?=[\u064b-\u065f]*\u0670[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]*[\u0621-\u064a\u0671-\u06d3])"
+)
 
 
 @dataclass
@@ -531,7 +536,10 @@ def _distinctive(word: str, lang: str) -> int:
 def _running_words(text: str) -> list[tuple[str, str, float]]:
     """(word, script, weight) for each word; quoted words and capitalised Latin words weigh less."""
     # NFKC: PDF copies often carry presentation forms (the lam-alef ligature ﻻ) instead of letters.
-    text = _MARKS.sub("", unicodedata.normalize("NFKC", text))
+    text = unicodedata.normalize("NFKC", text)
+    if "\u0670" in text:
+        text = _QURANIC_MAKSURA.sub("ا", text)
+    text = _MARKS.sub("", text)
     quoted = [m.span() for m in _QUOTED.finditer(text)]  # in order, not overlapping
     starts = [a for a, _ in quoted]
     words = []
