@@ -71,7 +71,7 @@ ALPHABETS = {
     "fa": _COMMON + _ARABIC_LOANS + "هپچژگکیۀ" + _ZWNJ,
     "ur": _COMMON + _ARABIC_LOANS + "پچژگکیٹڈڑںےۓہۃھۂ" + _ZWNJ,
     "ps": _COMMON + _ARABIC_LOANS + "هپچژگکیټډړږښګڼۍېځڅي" + _ZWNJ,
-    "sd": _COMMON + _ARABIC_LOANS + "هپچژگکيڪٽٿڻڦڄڃڇڊڌڍڏڙڱٻڀٺڳھ۾" + _ZWNJ,
+    "sd": _COMMON + _ARABIC_LOANS + "هپچژگکيڪٽٿڻڦڄڃڇڊڌڍڏڙڱٻڀٺڳھ۾۽" + _ZWNJ,
     "ug": _COMMON + "پچژگكڭھۇۆۈۋېىيە" + INITIAL_YEH_HAMZA + MEDIAL_MAKSURA,
     "ckb": _COMMON + "هحعپچژگکیڕڤڵەۆێھ" + _ZWNJ + INITIAL_YEH_HAMZA,
 }
@@ -138,7 +138,9 @@ NAME_WEIGHT = 0.5  # known-word evidence of a capitalised word
 
 # A word is a run of letters of one script: Arabic writing attaches its prefixes to Latin names (الFIFA,
 # لInternational), which are two words. Arabic-script words may hold a non-joiner, Latin ones an apostrophe.
-_ARABIC_LETTER = r"(?:(?=[\u0600-\u08ff])[^\W\d_])"
+# Sindhi writes two of its most frequent words, ۽ "and" and ۾ "in", with signs that Unicode does not count as
+# letters: they are words here, so their letters can say "Sindhi".
+_ARABIC_LETTER = r"(?:(?=[\u0600-\u08ff])[^\W\d_]|[\u06fd\u06fe])"
 _OTHER_LETTER = r"(?:(?![\u0600-\u08ff])[^\W\d_])"
 _WORD = re.compile(rf"{_ARABIC_LETTER}+(?:\u200c{_ARABIC_LETTER}+)*|{_OTHER_LETTER}+(?:['’]{_OTHER_LETTER}+)*")
 _QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"|\([^)]*\)|‘[^’]*’")

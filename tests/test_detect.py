@@ -44,6 +44,9 @@ def test_detect(detector, text, language):
         ("بۈگۈن ھاۋا ناھايىتى ياخشى، بىز باغچىغا بارىمىز.", "ug"),
         ("مان هر روز اسڪول وڃان ٿو.", "sd"),
         ("اڄ موسم ڏاڍي سٺي آهي.", "sd"),
+        # Sindhi's ۽ "and" and ۾ "in" are signs, not letters, in Unicode; here the only letters Arabic lacks.
+        ("هو گهر ۾ آهي.", "sd"),
+        ("احمد ۽ علي دوست آهن.", "sd"),
         ("زه هره ورځ ښوونځي ته ځم.", "ps"),
         ("نن ورځ هوا ډېره ښه ده.", "ps"),
         ("من هەموو ڕۆژێک دەچمە قوتابخانە.", "ckb"),
