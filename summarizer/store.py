@@ -466,10 +466,13 @@ def converted(path: Path, compute_type: str, cache_dir: Path | None = None, targ
             raise
         # The cut relies on CTranslate2's private loader; the whole vocabulary serves the same translations.
         log.warning("cannot cut the target vocabulary of %s (%r): converting the whole vocabulary", path, error)
-        try:  # so that the next process (every gunicorn worker, say) goes straight to the whole vocabulary
-            refused.write_text(f"{error!r}\n", encoding="utf-8")
-        except OSError as exc:
-            log.warning("could not record that the cut failed in %s: %s", refused, exc)
+        # Recorded, so that the next process (every gunicorn worker, say) goes straight to the whole vocabulary,
+        # unless the failure may pass (a full disk, memory): the next start then tries the cut again.
+        if not isinstance(error, (OSError, MemoryError)):
+            try:
+                refused.write_text(f"{error!r}\n", encoding="utf-8")
+            except OSError as exc:
+                log.warning("could not record that the cut failed in %s: %s", refused, exc)
         return converted(path, compute_type, cache_dir, "full")
     try:
         if target.exists() and not (target / "model.bin").is_file():
