@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import argparse
+import contextlib
 import json
 import logging
 import os
@@ -58,9 +59,12 @@ def main(argv: list[str] | None = None) -> int:
     pull.add_argument("names", nargs="*", help="model names (default: the default models; `models list` names all)")
     models_cmd.add_parser("list", help="the known models and which are present in the models folder")
     clean = models_cmd.add_parser(
-        "clean", help="delete CTranslate2 conversions that no present model can load (old snapshots and versions)"
+        "clean", help="delete CTranslate2 conversions of pulled models that no longer load (old snapshots, versions)"
     )
     clean.add_argument("--dry-run", action="store_true", help="list them with their sizes, delete nothing")
+    clean.add_argument(
+        "--all", action="store_true", help="also conversions of models neither pulled nor configured here"
+    )
 
     keys = commands.add_parser("keys", help="API keys (stored hashed in SUMMARIZER_API_KEYS_FILE)")
     keys_cmd = keys.add_subparsers(dest="keys_command", required=True)
@@ -95,8 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             return _serve(args, settings)
         if args.command == "worker":
+            from .translate import convert_before_fork
             from .worker import run_worker
 
+            convert_before_fork(settings, ModelStore(settings.models_dir))  # the pool's processes load it
             return run_worker(settings, args.concurrency)
         if args.command == "keys":
             return _keys(args, settings)
@@ -138,6 +144,7 @@ def _summarize(args, settings: Settings) -> int:
 def _models(args, settings: Settings) -> int:
     """List the known models, or pull some; a failure is one plain message on stderr and a non-zero status."""
     from .store import UnknownModel
+    from .translate import convert_ahead
 
     store = ModelStore(settings.models_dir)
     if args.models_command == "list":
@@ -148,12 +155,12 @@ def _models(args, settings: Settings) -> int:
             print(f"{row['name']:<24} {row['role']:<14} {mark:<8} {source}  {row['license']}{commit}")
         return 0
     if args.models_command == "clean":
-        return _clean(settings, store, args.dry_run)
+        return _clean(settings, store, args.dry_run, args.all)
     try:
         for path in store.pull(args.names or models_to_pull(settings, store)):
             print(f"pulled {path.name} into {path} (commit {store.snapshot(path.name).get('commit')})")
             if settings.translation_engine == "ctranslate2" and store.entries[path.name].role == "translation":
-                print(f"converted for CTranslate2 into {convert_for_service(settings, path)}")
+                print(f"converted for CTranslate2 into {convert_ahead(settings, path)}")
     except UnknownModel as exc:
         print(exc, file=sys.stderr)
         return 2
@@ -163,31 +170,41 @@ def _models(args, settings: Settings) -> int:
     return 0
 
 
-def _clean(settings: Settings, store: ModelStore, dry_run: bool) -> int:
-    """Delete (or list) the conversions no present model can load: every pulled model's current snapshot and
-    the configured local folders keep theirs, whatever their compute type or vocabulary."""
+def _clean(settings: Settings, store: ModelStore, dry_run: bool, every_model: bool) -> int:
+    """Delete (or list) the conversions of the pulled models that no longer load (older snapshots, other
+    CTranslate2 versions) and records of refused cuts; with every_model, also conversions of any model that is
+    neither pulled nor configured here (local folders another configuration may use). Returns 1 if one could
+    not be deleted."""
     from .store import clean_conversions, delete_conversion, stale_conversions
 
     cache = Path(settings.cache_dir)
     if not cache.is_dir():
-        print(f"nothing to clean: {cache} does not exist")
+        print(f"nothing to clean: {cache} is not a folder")
         return 0
-    present = [store.path(name) for name in store.entries if store.is_present(name)]
-    local = [settings.translation_model, settings.en_ar_model]
-    present += [Path(model) for model in local if model not in store.entries and store.is_present(model)]
-    if not dry_run:
-        clean_conversions(cache)  # what interrupted conversions left
-    total = 0
-    for entry in stale_conversions(cache, present):
-        size = (
-            sum(f.stat().st_size for f in entry.rglob("*") if f.is_file()) if entry.is_dir() else entry.stat().st_size
-        )
-        total += size
-        print(f"{'would delete' if dry_run else 'deleting'} {entry} ({size / 1e6:.1f} MB)")
+    status, total = 0, 0
+    # A pull switching a snapshot meanwhile would have its new conversion counted stale; in a models folder this
+    # process cannot write (read-only, or none), no pull runs.
+    with store.locked() if os.access(store.root, os.W_OK) else contextlib.nullcontext():
+        pulled = [name for name in store.entries if store.is_present(name)]
+        local = [m for m in (settings.translation_model, settings.en_ar_model) if m not in store.entries]
+        keep = [store.path(name) for name in pulled] + [Path(m) for m in local if store.is_present(m)]
         if not dry_run:
-            delete_conversion(entry)
+            clean_conversions(cache)  # what interrupted conversions left
+        for entry in stale_conversions(cache, keep, None if every_model else pulled):
+            try:
+                files = [entry] if not entry.is_dir() else [f for f in entry.rglob("*") if f.is_file()]
+                size = sum(f.stat().st_size for f in files)
+                print(f"{'would delete' if dry_run else 'deleting'} {entry} ({size / 1e6:.1f} MB)")
+                if not dry_run:
+                    delete_conversion(entry)
+                total += size
+            except FileNotFoundError:
+                continue  # another process deleted it
+            except OSError as exc:
+                print(f"could not delete {entry}: {exc}", file=sys.stderr)
+                status = 1
     print(f"{'would free' if dry_run else 'freed'} {total / 1e6:.1f} MB in {cache}")
-    return 0
+    return status
 
 
 def models_to_pull(settings: Settings, store: ModelStore) -> list[str]:
@@ -201,33 +218,10 @@ def models_to_pull(settings: Settings, store: ModelStore) -> list[str]:
     return [name for name in wanted if name in store.entries]
 
 
-def convert_for_service(settings: Settings, path: Path) -> Path:
-    """The CTranslate2 conversion of the model folder at path that the service will load (the GPU's compute
-    type when it will run on one), made now if it is not in the cache."""
-    from .store import converted
-    from .translate import resolve_device
-
-    gpu = resolve_device(settings.device, "ctranslate2") == "cuda"
-    compute_type = settings.ct2_gpu_compute_type if gpu else settings.ct2_compute_type
-    return converted(path, compute_type, settings.cache_dir, settings.ct2_target_vocabulary)
-
-
-def _convert_before_fork(settings: Settings, store: ModelStore, log: logging.Logger) -> None:
-    """Convert the present translation models once, before gunicorn forks: otherwise every worker converts
-    for itself at its first start, all at once, each at several times the memory of serving."""
-    for model in dict.fromkeys([settings.translation_model, settings.en_ar_model]):
-        if not store.is_present(model):
-            continue  # the workers report it missing, with the command that gets it
-        path = store.path(model) if model in store.entries else Path(model)
-        try:
-            convert_for_service(settings, path)
-        except Exception as exc:  # noqa: BLE001 - the workers try again and report a real failure as not ready
-            log.warning("could not convert %s for CTranslate2 before starting the workers: %s", model, exc)
-
-
 def _serve(args, settings: Settings) -> int:
     """Pull what is missing (one plain message per model the hub could not give), then exec gunicorn."""
     from .store import clean_conversions, missing_message
+    from .translate import convert_before_fork
 
     store = ModelStore(settings.models_dir)
     log = logging.getLogger("summarizer")
@@ -249,8 +243,7 @@ def _serve(args, settings: Settings) -> int:
             log.warning("%s Serving without it.", exc.message)
         except OSError as exc:  # the models folder itself is not writable
             log.warning("could not pull %s into %s: %s. Serving without it.", name, settings.models_dir, exc)
-    if settings.translation_engine == "ctranslate2":
-        _convert_before_fork(settings, store, log)
+    convert_before_fork(settings, store)
     # The app factory and the config are found by module name, so this works from any directory.
     argv = [sys.executable, "-m", "gunicorn", "-c", "python:summarizer.gunicorn_conf", "summarizer:create_app()"]
     os.execv(argv[0], argv)

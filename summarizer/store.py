@@ -267,7 +267,7 @@ class ModelStore:
         for name in self.entries:
             target = self.path(name)
             if _sibling(target, PARTIAL).exists() or _sibling(target, OLD).exists():
-                with self._locked():
+                with self.locked():
                     recover(target)
 
     def pull(self, names: list[str] | None = None) -> list[Path]:
@@ -284,7 +284,7 @@ class ModelStore:
                 paths.append(target)
                 continue
             self.root.mkdir(parents=True, exist_ok=True)
-            with self._locked():
+            with self.locked():
                 recover(target)
                 commit = self.download(entry, _sibling(target, PARTIAL))
                 for step in SWAP_STEPS:
@@ -345,7 +345,7 @@ class ModelStore:
         return commit
 
     @contextlib.contextmanager
-    def _locked(self):
+    def locked(self):
         """One pull or recovery at a time on this models folder (across processes)."""
         import fcntl
 
@@ -368,6 +368,8 @@ def default_cache_dir() -> Path:
 VOCABULARY_MAP_VERSION = "vmap1"
 TARGET_CUT_VERSION = "cut1"
 CUT_REFUSED = ".cut-refused"  # beside a cut's key: this CTranslate2 could not cut that snapshot (the error inside)
+WORK = ".tmp-"  # a conversion under way: KEY.tmp-XXXX, locked by its process
+ASIDE = ".old.tmp"  # an entry set aside to be deleted
 SPECIAL_TOKENS = ("</s>", "<unk>", "<pad>")
 # How CTranslate2 decodes onto the target vocabulary (SUMMARIZER_CT2_TARGET_VOCABULARY): a conversion whose
 # decoder holds only the target tokens, the whole conversion with a vocabulary map, or the whole vocabulary.
@@ -455,38 +457,60 @@ def converted(path: Path, compute_type: str, cache_dir: Path | None = None, targ
     refused = target.with_name(target.name + CUT_REFUSED)
     if variant == "cut" and refused.is_file():  # this CTranslate2 could not cut this snapshot: do not try again
         return converted(path, compute_type, cache_dir, "full")
-    tmp = target.with_name(f"{target.name}.tmp{os.getpid()}")
-    _remove(tmp)
     log.info("converting %s to CTranslate2 (%s, %s vocabulary) in %s", path, compute_type, variant, target)
-    try:
-        _convert(path, tmp, compute_type, variant)
-    except Exception as error:
-        _remove(tmp)
-        if variant != "cut":
-            raise
-        # The cut relies on CTranslate2's private loader; the whole vocabulary serves the same translations.
-        log.warning("cannot cut the target vocabulary of %s (%r): converting the whole vocabulary", path, error)
-        # Recorded, so that the next process (every gunicorn worker, say) goes straight to the whole vocabulary,
-        # unless the failure may pass (a full disk, memory): the next start then tries the cut again.
-        if not isinstance(error, (OSError, MemoryError)):
-            try:
-                refused.write_text(f"{error!r}\n", encoding="utf-8")
-            except OSError as exc:
-                log.warning("could not record that the cut failed in %s: %s", refused, exc)
-        return converted(path, compute_type, cache_dir, "full")
-    try:
-        if target.exists() and not (target / "model.bin").is_file():
-            log.warning("replacing %s (a conversion without its model.bin)", target)
-            _discard(target)
-        tmp.rename(target)  # atomic: a crashed conversion never looks finished
-    except OSError:
-        if not (target / "model.bin").is_file():
-            raise
-        log.info("another process converted %s first", path)  # rename onto its finished folder failed
-    finally:
-        _remove(tmp)
+    with _work_folder(target) as work:
+        tmp = work / "model"
+        try:
+            _convert(path, tmp, compute_type, variant)
+        except Exception as error:
+            if variant != "cut":
+                raise
+            # The cut relies on CTranslate2's private loader; the whole vocabulary serves the same translations.
+            log.warning("cannot cut the target vocabulary of %s (%r): converting the whole vocabulary", path, error)
+            if _refuses_cut(error):  # the next process (every gunicorn worker, say) goes straight to the whole
+                try:
+                    refused.write_text(f"{error!r}\n", encoding="utf-8")
+                except OSError as exc:
+                    log.warning("could not record that the cut failed in %s: %s", refused, exc)
+            return converted(path, compute_type, cache_dir, "full")
+        try:
+            if target.exists() and not (target / "model.bin").is_file():
+                log.warning("replacing %s (a conversion without its model.bin)", target)
+                _discard(target)
+            tmp.rename(target)  # atomic: a crashed conversion never looks finished
+        except OSError:
+            if not (target / "model.bin").is_file():
+                raise
+            log.info("another process converted %s first", path)  # rename onto its finished folder failed
     _best_effort(drop_outdated_conversions, cache_dir, path)
     return target
+
+
+@contextlib.contextmanager
+def _work_folder(target: Path):
+    """A new folder beside target, of a unique name (several processes, or containers that are each process 1,
+    may convert the same model at once), locked while the conversion runs so that clean_conversions leaves it,
+    and deleted afterwards."""
+    import fcntl
+
+    work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f"{target.name}{WORK}"))
+    handle = os.open(work, os.O_RDONLY)
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX)
+        yield work
+    finally:
+        shutil.rmtree(work, ignore_errors=True)
+        os.close(handle)  # releases the lock
+
+
+def _refuses_cut(error: Exception) -> bool:
+    """Whether a failed cut will fail again with this CTranslate2: it refused the model, or its converter's
+    internals are not what the cut expects. Anything else (memory, disk) may pass."""
+    try:
+        from .translate.ct2convert import CutUnsupported
+    except ImportError:  # no torch: the whole conversion needs it too, and says so
+        return False
+    return isinstance(error, CutUnsupported)
 
 
 def _convert(path: Path, output: Path, compute_type: str, variant: str) -> None:
@@ -519,21 +543,20 @@ def _best_effort(cleanup, *args) -> None:
         log.warning("cleaning the conversion cache failed: %s", error)
 
 
-def _discard(folder: Path) -> None:
-    """Delete a cache entry that other processes may be deleting at the same time.
+def _discard(folder: Path, strict: bool = False) -> None:
+    """Delete a cache entry that other processes may be deleting at the same time (strict: raise OSError when it
+    cannot be deleted; else what is left stays for clean_conversions).
 
-    It is first renamed to a name of this process (atomic: of two processes, one gets it, the other finds it
-    gone), then deleted; what a crash or an error leaves of it is a .old.tmp<pid> entry, which clean_conversions
-    deletes once this process has ended.
+    It is first renamed aside to a unique name (atomic: of two processes, one gets it, the other finds it gone),
+    then deleted. What a crash or an error leaves is an .old.tmp entry, which any cleaner may delete.
     """
-    aside = folder.with_name(f"{folder.name}.old.tmp{os.getpid()}")  # not the name of a conversion under way
-    shutil.rmtree(aside, ignore_errors=True)  # ours, left by an earlier failed deletion
+    aside = folder.with_name(f"{folder.name}{ASIDE}{os.getpid()}-{os.urandom(4).hex()}")
     try:
         folder.rename(aside)
     except FileNotFoundError:
         return  # another process took it
     if aside.is_dir() and not aside.is_symlink():
-        shutil.rmtree(aside, ignore_errors=True)
+        shutil.rmtree(aside, ignore_errors=not strict)
     else:
         aside.unlink(missing_ok=True)
 
@@ -562,9 +585,10 @@ def drop_outdated_conversions(cache_dir: Path, path: Path) -> None:
             _best_effort(_discard, folder)
 
 
-def stale_conversions(cache_dir: Path, models: list[Path]) -> list[Path]:
-    """The conversions in cache_dir that none of the model folders can load with this CTranslate2: those of older
-    snapshots, of other CTranslate2 versions, of models no longer there (and their refused-cut records).
+def stale_conversions(cache_dir: Path, models: list[Path], names: list[str] | None) -> list[Path]:
+    """The conversions in cache_dir that none of the model folders `models` can load with this CTranslate2 (those
+    of older snapshots, of other CTranslate2 versions), and every record of a refused cut (removing it makes the
+    next start try the cut again). Only those of the manifest models `names`; of every model when names is None.
 
     Entries that are not conversions, and conversions under way, are never listed.
     """
@@ -573,25 +597,56 @@ def stale_conversions(cache_dir: Path, models: list[Path]) -> list[Path]:
     version = _safe(ctranslate2.__version__)
     loadable = tuple(f"{_model_identity(path)}-ct2-{version}-" for path in models)
     shape = re.compile(r".+-ct2-[0-9][0-9A-Za-z.]*-[A-Za-z0-9_]+(-[a-z]+[0-9]+)?")
+    # A manifest model's conversions are named NAME-<commit>-ct2-...: the commit's first 12 hex digits.
+    of_names = None if names is None else re.compile(rf"({'|'.join(map(re.escape, names))})-[0-9a-f]{{12}}-ct2-.+")
     return sorted(
         entry
         for entry in Path(cache_dir).iterdir()
-        if shape.fullmatch(entry.name.removesuffix(CUT_REFUSED)) and not entry.name.startswith(loadable)
+        if shape.fullmatch(entry.name.removesuffix(CUT_REFUSED))
+        and (of_names is None or of_names.fullmatch(entry.name))
+        and (entry.name.endswith(CUT_REFUSED) or not entry.name.startswith(loadable))
     )
 
 
 def delete_conversion(entry: Path) -> None:
-    """Delete one cache entry (a conversion or a record), safely against other processes doing the same."""
-    _discard(entry)
+    """Delete one cache entry (a conversion or a record) now, or raise OSError; another process deleting it at
+    the same time is fine."""
+    _discard(entry, strict=True)
 
 
 def clean_conversions(cache_dir: Path) -> None:
-    """Delete temporary conversion folders left by processes that no longer run."""
-    for tmp in Path(cache_dir).glob("*.tmp*"):
-        pid = tmp.name.rsplit(".tmp", 1)[1]
-        if pid.isdigit() and not _running(int(pid)):
-            log.warning("deleting %s (an interrupted conversion)", tmp)
-            _best_effort(_discard, tmp)
+    """Delete what conversions and deletions left when their process ended (or crashed)."""
+    for entry in Path(cache_dir).glob("*.tmp*"):
+        if _abandoned(entry):
+            log.warning("deleting %s (an interrupted conversion or deletion)", entry)
+            _best_effort(_discard, entry)
+
+
+def _abandoned(entry: Path) -> bool:
+    """Whether no process works on a temporary cache entry any more."""
+    if ASIDE in entry.name:
+        return True  # set aside to be deleted: whoever deletes it first, deleting twice is harmless
+    owner = entry.name.rsplit(".tmp", 1)[1]
+    if owner.isdigit():  # the process-id names of earlier versions
+        return not _running(int(owner))
+    if not owner.startswith("-"):
+        return False
+    import fcntl
+    import time
+
+    try:
+        if time.time() - entry.stat().st_mtime < 10:  # so new that its converter may not have locked it yet
+            return False
+        handle = os.open(entry, os.O_RDONLY)
+    except OSError:
+        return False  # gone
+    try:
+        fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
+    except BlockingIOError:
+        return False  # its conversion runs
+    finally:
+        os.close(handle)
+    return True
 
 
 def _running(pid: int) -> bool:

@@ -98,7 +98,7 @@ def test_serve_pulls_the_models_it_is_configured_to_load(tmp_path):
     assert models_to_pull(local, store) == ["opus-mt-en-ar"]
 
 
-def test_models_clean_deletes_only_conversions_no_present_model_can_load(settings, tiny_models, tmp_path):
+def test_models_clean_deletes_only_what_no_pulled_model_loads(settings, tiny_models, tmp_path):
     import shutil
 
     import ctranslate2
@@ -115,31 +115,58 @@ def test_models_clean_deletes_only_conversions_no_present_model_can_load(setting
         converted(local, "int8", cache).name,
     ]
     version = ctranslate2.__version__
-    stale = [
+    stale = [  # of the pulled model
         f"opus-mt-ar-en-fedcba987654-ct2-{version}-int8-cut1",  # an older snapshot
         "opus-mt-ar-en-0123456789ab-ct2-4.0.0-int8-cut1",  # another CTranslate2 version
-        "opus-mt-ar-en-0123456789ab-ct2-4.0.0-int8-cut1.cut-refused",  # its record of a refused cut
-        f"opus-mt-tc-big-ar-en-0123456789ab-ct2-{version}-int8-cut1",  # a model no longer in the store
+        f"opus-mt-ar-en-0123456789ab-ct2-{version}-int8-cut1.cut-refused",  # a refused cut: the next start retries
     ]
-    for name in stale:
+    of_others = [  # kept unless --all: another configuration sharing the cache may load them
+        f"opus-mt-tc-big-ar-en-0123456789ab-ct2-{version}-int8-cut1",  # a model not in this store
+        f"my-model-0a1b2c3d4e5f-ct2-{version}-int8-cut1",  # a local folder configured elsewhere
+    ]
+    for name in stale + of_others:
         if name.endswith(".cut-refused"):
-            (cache / name).write_text("ValueError()\n")
+            (cache / name).write_text("CutUnsupported()\n")
         else:
             (cache / name).mkdir()
             (cache / name / "model.bin").write_bytes(b"x" * 100_000)
-    unrelated = ["notes.txt", f"x-ct2-{version}-int8.tmp{os.getpid()}"]  # not a conversion; one under way
+    unrelated = ["notes.txt", f"x-ct2-{version}-int8.tmp-abc123"]  # not a conversion; one under way
     for name in unrelated:
         (cache / name).write_text("keep")
     settings = settings.replace(models_dir=models, cache_dir=cache, en_ar_model=str(local))
     env = {"SUMMARIZER_CACHE_DIR": str(cache), "SUMMARIZER_EN_AR_MODEL": str(local)}
 
-    dry = run(["models", "clean", "--dry-run"], settings, extra_env=env)
-    assert dry.returncode == 0, dry.stderr
-    assert sorted(line.split()[2] for line in dry.stdout.splitlines()[:-1]) == sorted(str(cache / n) for n in stale)
-    assert len(list(cache.iterdir())) == len(loadable + stale + unrelated)  # nothing deleted
+    def listed(proc) -> list[str]:
+        assert proc.returncode == 0, proc.stderr
+        return sorted(Path(line.rsplit(" (", 1)[0].split()[-1]).name for line in proc.stdout.splitlines()[:-1])
 
+    assert listed(run(["models", "clean", "--dry-run"], settings, extra_env=env)) == sorted(stale)
+    assert len(list(cache.iterdir())) == len(loadable + stale + of_others + unrelated)  # nothing deleted
     proc = run(["models", "clean"], settings, extra_env=env)
-    assert proc.returncode == 0, proc.stderr
+    assert listed(proc) == sorted(stale)
+    assert proc.stdout.splitlines()[-1].startswith("freed 0.2 MB")  # 2 × 100 KB and a record
+    assert sorted(p.name for p in cache.iterdir()) == sorted(loadable + of_others + unrelated)
+    assert listed(run(["models", "clean", "--all"], settings, extra_env=env)) == sorted(of_others)
     assert sorted(p.name for p in cache.iterdir()) == sorted(loadable + unrelated)
-    assert proc.stdout.splitlines()[-1].startswith("freed 0.3 MB")  # 3 × 100 KB and a record
-    assert run(["models", "clean"], settings, extra_env=env).stdout.startswith("freed 0.0 MB")
+
+
+def test_models_clean_says_what_it_could_not_delete(settings, tiny_models, tmp_path):
+    import ctranslate2
+
+    from helpers import require
+
+    cache = tmp_path / "cache"
+    stuck, gone = (cache / f"m-0a1b2c3d4e5f-ct2-{v}-int8-cut1" for v in ("4.0.0", "4.1.0"))
+    for folder in (stuck, gone):
+        folder.mkdir(parents=True)
+        (folder / "model.bin").write_bytes(b"x")
+    # The immutable attribute refuses renaming and deleting even to root (chmod does not).
+    immutable = subprocess.run(["chattr", "+i", str(stuck)], check=False, capture_output=True).returncode == 0
+    require(immutable, "chattr +i is not permitted here (it needs root and a file system with the attribute)")
+    try:
+        proc = run(["models", "clean", "--all"], settings, extra_env={"SUMMARIZER_CACHE_DIR": str(cache)})
+    finally:
+        subprocess.run(["chattr", "-i", str(stuck)], check=True)
+    assert proc.returncode == 1 and "Traceback" not in proc.stderr
+    assert f"could not delete {stuck}" in proc.stderr
+    assert stuck.is_dir() and not gone.exists() and ctranslate2.__version__ not in proc.stdout

@@ -4,6 +4,7 @@ several workers do not all convert the same model at once on their first start."
 import os
 import subprocess
 import sys
+import urllib.error
 import urllib.request
 from pathlib import Path
 
@@ -12,9 +13,7 @@ from helpers import free_port, wait_until
 ROOT = Path(__file__).resolve().parents[1]
 
 
-def test_serve_converts_once_before_the_workers_start(tiny_models, tmp_path):
-    port = free_port()
-    cache = tmp_path / "cache"
+def start_serve(tiny_models, tmp_path, cache: Path, port: int) -> tuple[subprocess.Popen, Path]:
     env = {k: v for k, v in os.environ.items() if not k.startswith(("HF_", "SUMMARIZER_"))}
     env.update(
         PYTHONPATH=str(ROOT),
@@ -38,21 +37,36 @@ def test_serve_converts_once_before_the_workers_start(tiny_models, tmp_path):
             stdout=log,
             stderr=subprocess.STDOUT,
         )
+    return proc, log_path
 
-    def ready() -> bool:
-        assert proc.poll() is None, log_path.read_text()
-        try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/readyz", timeout=2) as response:
-                return response.status == 200
-        except OSError:
-            return False
 
+def stop(proc: subprocess.Popen) -> None:
+    proc.terminate()
     try:
-        wait_until(ready, 90, "serve ready", interval=0.3)
+        proc.wait(timeout=60)
+    except subprocess.TimeoutExpired:
+        proc.kill()  # gunicorn's workers exit by themselves once their master is gone
+        proc.wait()
+
+
+def answers(port: int, path: str) -> int | None:
+    try:
+        with urllib.request.urlopen(f"http://127.0.0.1:{port}{path}", timeout=2) as response:
+            return response.status
+    except urllib.error.HTTPError as error:
+        return error.code
+    except OSError:
+        return None
+
+
+def test_serve_converts_once_before_the_workers_start(tiny_models, tmp_path):
+    port, cache = free_port(), tmp_path / "cache"
+    proc, log_path = start_serve(tiny_models, tmp_path, cache, port)
+    try:
+        wait_until(lambda: proc.poll() is None and answers(port, "/readyz") == 200, 90, "serve ready", 0.3)
         wait_until(lambda: log_path.read_text().count("Booting worker") == 2, 30, "two workers booted")
     finally:
-        proc.terminate()
-        proc.wait(timeout=60)
+        stop(proc)
     output = log_path.read_text()
     assert "Traceback" not in output, output
     for model in ("translation", "translation_en_ar"):
@@ -60,3 +74,17 @@ def test_serve_converts_once_before_the_workers_start(tiny_models, tmp_path):
         assert output.count(converting) == 1, output
         assert output.index(converting) < output.index("Booting worker"), output  # made by serve, not a worker
     assert len([p for p in cache.iterdir() if (p / "model.bin").is_file()]) == 2
+
+
+def test_serve_starts_when_it_cannot_convert_and_the_workers_say_why(tiny_models, tmp_path):
+    port, cache = free_port(), tmp_path / "cache"
+    cache.write_text("a file where the cache folder should be")
+    proc, log_path = start_serve(tiny_models, tmp_path, cache, port)
+    try:
+        wait_until(lambda: proc.poll() is None and answers(port, "/healthz") == 200, 90, "serve up", 0.3)
+        assert answers(port, "/readyz") == 503
+    finally:
+        stop(proc)
+    output = log_path.read_text()
+    assert f"could not convert {tiny_models['translation']} for CTranslate2 before starting" in output, output
+    assert "Booting worker" in output

@@ -6,6 +6,7 @@ import os
 import shutil
 import subprocess
 import sys
+import time
 from pathlib import Path
 
 import pytest
@@ -26,6 +27,8 @@ from summarizer.store import (
     write_marker,
 )
 from tinymodels import PAIRS
+
+ROOT = Path(__file__).resolve().parents[1]
 
 ENTRY = ModelEntry(name="m", repo="org/m", revision="abc123", role="translation", license="MIT")
 
@@ -312,6 +315,46 @@ def test_conversions_left_by_dead_processes_are_cleaned(tiny_models, tmp_path):
     path = converted(tiny_models["translation"], "int8", cache)
     assert path.parent == cache and (path / "model.bin").is_file()
     assert json.loads((path / "config.json").read_text())  # a CTranslate2 model folder
+
+
+HOLD_A_CONVERSION = """
+import sys, time
+from pathlib import Path
+from summarizer.store import _work_folder
+with _work_folder(Path(sys.argv[1])) as work:
+    print(work, flush=True)
+    time.sleep(600)
+"""
+
+
+def test_a_conversion_under_way_is_left_alone_until_its_process_is_gone(tmp_path):
+    """A conversion's folder has a name of its own (containers sharing a cache are each process 1) and is locked
+    by its process: a cleaner leaves it while that process lives, and deletes it after a crash."""
+    cache = tmp_path / "cache"
+    cache.mkdir()
+    target = cache / "x-0a1b2c3d4e5f-ct2-4.0.0-int8-cut1"
+    env = dict(os.environ, PYTHONPATH=str(ROOT))
+    holders = [
+        subprocess.Popen(
+            [sys.executable, "-c", HOLD_A_CONVERSION, str(target)], stdout=subprocess.PIPE, text=True, env=env
+        )
+        for _ in range(2)
+    ]
+    try:
+        works = [Path(holder.stdout.readline().strip()) for holder in holders]
+        assert works[0] != works[1] and all(w.parent == cache for w in works)
+        for work in works:
+            os.utime(work, (time.time() - 60, time.time() - 60))  # past the grace period of a new folder
+        clean_conversions(cache)
+        assert all(work.is_dir() for work in works)
+        holders[0].kill()  # a crash: its folder stays behind, unlocked
+        holders[0].wait()
+        clean_conversions(cache)
+        assert not works[0].exists() and works[1].is_dir()
+    finally:
+        for holder in holders:
+            holder.kill()
+            holder.wait()
 
 
 CLEAN_AND_CONVERT = """

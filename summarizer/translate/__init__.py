@@ -3,16 +3,18 @@
 from __future__ import annotations
 
 import json
+import logging
 import re
 from pathlib import Path
 from typing import Any
 
 from ..config import Settings
-from ..store import ModelStore
+from ..store import ModelStore, converted
 from .batching import BatchQueue, QueueClosed, Ticket, TranslationCache
 from .engine import TranslationEngine
 from .translator import Translator
 
+log = logging.getLogger(__name__)
 ENGINES = ("transformers", "ctranslate2")
 
 
@@ -68,6 +70,29 @@ def resolve_device(device: str, engine: str) -> str:
     import torch
 
     return "cuda" if torch.cuda.is_available() else "cpu"
+
+
+def convert_ahead(settings: Settings, path: Path) -> Path:
+    """The CTranslate2 conversion of the model folder at path that the engine will load (the GPU's compute type
+    when it will run on one), made now if it is not in the cache."""
+    gpu = resolve_device(settings.device, "ctranslate2") == "cuda"
+    compute_type = settings.ct2_gpu_compute_type if gpu else settings.ct2_compute_type
+    return converted(path, compute_type, settings.cache_dir, settings.ct2_target_vocabulary)
+
+
+def convert_before_fork(settings: Settings, store: ModelStore) -> None:
+    """With the CTranslate2 engine, convert the configured translation models that are present, once, before
+    gunicorn or Celery starts its processes: otherwise each converts for itself at its first start, all at once,
+    each at several times the memory of serving. A failure is logged; the processes try again and report it."""
+    if settings.translation_engine != "ctranslate2":
+        return
+    for model in dict.fromkeys([settings.translation_model, settings.en_ar_model]):
+        if not store.is_present(model):
+            continue  # the processes report it missing, with the command that gets it
+        try:
+            convert_ahead(settings, store.path(model) if model in store.entries else Path(model))
+        except Exception as exc:  # noqa: BLE001 - whatever stops it stops the processes' load too, and is reported there
+            log.warning("could not convert %s for CTranslate2 before starting the processes: %s", model, exc)
 
 
 def batching_translator(engine: TranslationEngine, settings: Settings) -> Translator:

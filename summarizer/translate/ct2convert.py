@@ -21,6 +21,11 @@ from ctranslate2.specs import common_spec, transformer_spec
 log = logging.getLogger(__name__)
 
 
+class CutUnsupported(ValueError):
+    """The cut cannot be made, and will not be with this CTranslate2: the model lacks a token the cut must keep,
+    or the converter's internals are not what the cut expects."""
+
+
 class TargetVocabularyConverter(ctranslate2.converters.TransformersConverter):
     """TransformersConverter for a MarianMT folder whose decoder is cut to the tokens `keep`."""
 
@@ -30,7 +35,10 @@ class TargetVocabularyConverter(ctranslate2.converters.TransformersConverter):
 
     def _load(self):
         spec = super()._load()
-        cut_target_vocabulary(spec, self.keep)
+        try:
+            cut_target_vocabulary(spec, self.keep)
+        except (AttributeError, KeyError, IndexError, TypeError) as exc:  # the private spec API moved
+            raise CutUnsupported(f"this CTranslate2's model spec is not what the cut expects: {exc!r}") from exc
         return spec
 
 
@@ -45,18 +53,18 @@ def cut_target_vocabulary(spec: transformer_spec.TransformerSpec, keep: Collecti
     # it, so the registered list is replaced in place.
     targets = spec._vocabularies["target"]
     if len(targets) != 1:
-        raise ValueError(f"expected one target vocabulary, found {len(targets)}")
+        raise CutUnsupported(f"expected one target vocabulary, found {len(targets)}")
     tokens = list(targets[0])
     rows = [i for i, token in enumerate(tokens) if token in keep]
     kept = [tokens[i] for i in rows]
     needed = {spec.config.eos_token, spec.config.unk_token, spec.config.decoder_start_token} - {None}
     if not needed <= set(kept):
-        raise ValueError(f"the target vocabulary must keep {sorted(needed - set(kept))}")
+        raise CutUnsupported(f"the target vocabulary must keep {sorted(needed - set(kept))}")
     index = torch.tensor(rows, dtype=torch.long)
     decoder = spec.decoder
     for layer in (decoder.embeddings, decoder.projection):
         if layer.weight.shape[0] != len(tokens):
-            raise ValueError(f"{type(layer).__name__} has {layer.weight.shape[0]} rows for {len(tokens)} tokens")
+            raise CutUnsupported(f"{type(layer).__name__} has {layer.weight.shape[0]} rows for {len(tokens)} tokens")
         layer.weight = _rows(layer.weight, index)
     projection: common_spec.LinearSpec = decoder.projection
     if projection.has_bias():  # final_logits_bias, when the model has a non-zero one
