@@ -250,14 +250,25 @@ def nested(data: Data, fold: list[int], configs, fit: str):
     return held, picks
 
 
+class Shipped:
+    """The shipped method with its weights chosen as easc_rouge.py does (best grid point on the training folds)."""
+
+    def __init__(self, data: Data):
+        grid = er.GRID
+        summarizers = [ExtractiveSummarizer(**dict(zip(grid, v))) for v in itertools.product(*grid.values())]
+        self.chosen = [[tuple(m.select(a["s"], "ar", a["k"])) for a in data.arts] for m in summarizers]
+        self.r1 = [[data.r1(i, c) for i, c in enumerate(row)] for row in self.chosen]
+
+    def held(self, fold: list[int]) -> list[tuple[int, ...]]:
+        """For each article the sentences kept with the weights chosen on the other folds."""
+        return [self.chosen[c][i] for i, c in enumerate(er.nested(self.r1, fold)[0])]
+
+
 def bagged_report(data: Data, repeats: int, bags: int = 25) -> str:
     """The shipped method's grid choice bagged: for each held-out article, `bags` bootstrap samples of the
     training articles each choose easc_rouge's best grid point, and the k sentences they keep most often win."""
-    grid = er.GRID
-    points = itertools.product(*grid.values())
-    summarizers = [ExtractiveSummarizer(**dict(zip(grid, values))) for values in points]
-    chosen = [[tuple(m.select(a["s"], "ar", a["k"])) for a in data.arts] for m in summarizers]
-    r1 = [[data.r1(i, c) for i, c in enumerate(row)] for row in chosen]
+    shipped = Shipped(data)
+    chosen, r1 = shipped.chosen, shipped.r1
 
     def held_out(fold: list[int]) -> list[tuple[int, ...]]:
         rng = random.Random(0)
@@ -301,6 +312,11 @@ def main(argv=None) -> None:
     def rouge(held) -> dict[str, float]:
         return er.mean_scores([er.scores(a["s"], a["refs"], c) for a, c in zip(data.arts, held)])
 
+    shipped = Shipped(data)
+
+    def versus_shipped(held: list[tuple[int, ...]], fold: list[int]) -> float:
+        return statistics.mean(data.r1(i, c) - data.r1(i, s) for i, (c, s) in enumerate(zip(held, shipped.held(fold))))
+
     lead_choice = [tuple(er.lead(a["s"], a["k"])) for a in data.arts]
     lead = rouge(lead_choice)
     rows = {"first-k (lead)": lead}
@@ -310,16 +326,28 @@ def main(argv=None) -> None:
         configs = [([FEATURES.index(f) for f in s], lam, a) for s in sets for lam in LAMBDAS for a in alphas]
         held, picks = nested(data, list(range(data.n)), configs, fit)
         rows[f"{name}, leave-one-out"] = loo = rouge(held)
+        loo_fold = list(range(data.n))
+        shipped_loo = shipped.held(loo_fold)
+        paired = [data.r1(i, c) - data.r1(i, s) for i, (c, s) in enumerate(zip(held, shipped_loo))]
         line = [f"{name}: leave-one-out {loo['rouge1'] - lead['rouge1']:+.2f}"]
+        versus = [f"  minus the shipped method (same folds): leave-one-out {er.interval(paired)}"]
         for k in (5, 3):
-            splits = [rouge(nested(data, fold, configs, fit)[0]) for fold in er.random_folds(data.n, k, args.repeats)]
+            splits, differences = [], []
+            for fold in er.random_folds(data.n, k, args.repeats):
+                held_k = nested(data, fold, configs, fit)[0]
+                splits.append(rouge(held_k))
+                differences.append(versus_shipped(held_k, fold))
             rows[f"{name}, {k}-fold x {args.repeats}"] = er.mean_scores(splits)
             line.append(f"{k}-fold x {args.repeats} {er.spread([s['rouge1'] - lead['rouge1'] for s in splits])}")
+            versus.append(f"{k}-fold x {args.repeats} {er.spread(differences)}")
         cols, lam, alpha = choose_config(data, list(range(data.n)), configs, fit)
         w = train(data, list(range(data.n)), cols, lam, alpha, fit)[1]
         weights = ", ".join(f"{FEATURES[c]} {v:+.2f}" for c, v in zip(cols, w[1:]))
         gains_text.append(
-            "; ".join(line) + f"\n  leave-one-out choices {Counter((FEATURES[c[0]], lam, a) for c, lam, a in picks)}"
+            "; ".join(line)
+            + "\n"
+            + "; ".join(versus)
+            + f"\n  leave-one-out choices {Counter((FEATURES[c[0]], lam, a) for c, lam, a in picks)}"
             f"\n  on all {data.n}: lambda {lam}, lead-prior weight {alpha}, standardised weights {weights}"
         )
         print(gains_text[-1], flush=True)
