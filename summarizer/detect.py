@@ -66,6 +66,13 @@ _ZWNJ = "\u200c"  # the zero-width non-joiner inside words (می‌روم, خا�
 INITIAL_YEH_HAMZA = "\ue000"
 MEDIAL_MAKSURA = "\ue001"
 _MEDIAL_MAKSURA = re.compile("ى[^ء]")
+_MEDIAL_MAKSURA_ONLY = re.compile("ى(?=[^ء])")  # the same, matching the ى alone
+# Informal and Egyptian writing types a word's final ي as ى, and keeps it when a pronoun is attached (علىكم, فىه)
+# or a hamza follows on its seat (شىئا): that ى, read as ي. Uyghur's ى elsewhere in a word (بىر, دىن) is not read.
+_PRONOUN = "(?:ه|ها|هم|هما|هن|ك|كم|كما|كن|كي|كى|نا|ني|نى)$"
+_SUFFIXED_MAKSURA = re.compile(f"ى(?={_PRONOUN}|ئ)")
+_SUFFIX_AFTER_MAKSURA = re.compile(f"ى{_PRONOUN}")
+_NON_JOINING = frozenset("اأإآدذرزو")  # letters that do not join the next one: where PDF copies split words
 ALPHABETS = {
     "ar": _COMMON + _ARABIC_LOANS + "هةىيكٱ",
     "fa": _COMMON + _ARABIC_LOANS + "هپچژگکیۀ" + _ZWNJ,
@@ -145,6 +152,8 @@ _OTHER_LETTER = r"(?:(?![\u0600-\u08ff])[^\W\d_])"
 _WORD = re.compile(rf"{_ARABIC_LETTER}+(?:\u200c{_ARABIC_LETTER}+)*|{_OTHER_LETTER}+(?:['’]{_OTHER_LETTER}+)*")
 _QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"|\([^)]*\)|‘[^’]*’")
 _MARKS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+# ى and a hamza above, with other marks between them in canonical order (ىًٔ), is ئ as it looks.
+_MAKSURA_HAMZA = re.compile("ى([\u064b-\u0653]*)\u0654")
 # Quranic (Uthmani) spelling keeps ى with a dagger alef before a suffix (هَدَىٰهُمْ), where the usual spelling has ا
 # (هداهم); Uyghur never writes the dagger alef, so this ى is not a letter out of place.
 _QURANIC_MAKSURA = re.compile(
@@ -186,6 +195,7 @@ class LanguageDetector:
         self.ending_weight = ending_weight
         self.position_share = position_share
         self._ending_columns = [self._index[lang] for lang in PROFILED_ARABIC_SCRIPT]
+        self._slip_reading = _WordCache(self._slip_reading_of)
         _release_free_memory()
 
     def detect(self, text: str) -> Detection:
@@ -220,6 +230,7 @@ class LanguageDetector:
         own = [word for word, s, _ in words if s == script]
         letters: np.ndarray | None = None
         if script == "arabic":
+            own = self._arabic_readings(own)
             costs = self._arabic_letters(own)
             if isinstance(costs, Detection):
                 return Evidence(script, share, Detection(costs.language, costs.confidence * share, script))
@@ -228,6 +239,59 @@ class LanguageDetector:
         if ngrams is None:
             return Evidence(script, share, Detection(UNDETERMINED, 0.0, script))
         return Evidence(script, share, None, ngrams, self._lexical(own), letters)
+
+    def _arabic_readings(self, words: list[str]) -> list[str]:
+        """The words, with Arabic typing slips that put a letter out of place read as the Arabic words they are.
+
+        A word that starts with ئ is joined to the word before it when _fragment says it is the end of that word;
+        a word with ى inside is read as _slip_reading_of says. Other words are left as they are.
+        """
+        read: list[str] = []
+        for word in words:
+            if word[0] == "ئ" and read and self._fragment(read[-1], word):
+                read[-1] += word
+            else:
+                read.extend(self._slip_reading(word))
+        return read
+
+    def _fragment(self, before: str, word: str) -> bool:
+        """Is word, which starts with ئ, the end of the word before it (a space copied from a PDF: الطا ئرة)?"""
+        joined = before + word
+        if self._known_arabic(joined):
+            return True
+        # PDF text breaks words where letters do not join (after ا د ر ز و); a Uyghur word joined so keeps its ى.
+        return before[-1] in _NON_JOINING and not _MEDIAL_MAKSURA.search(joined)
+
+    def _slip_reading_of(self, word: str) -> tuple[str, ...]:
+        """A word with ى inside, read as Arabic when the reading is known Arabic: ى for ي at the end of a stem
+        before a pronoun or a hamza (علىكم, شىئا), or a missing space after a word that ends in ى (إلىالسوق).
+        Uyghur words, which write ى inside most words (كىشىلىك), are not Arabic words either way."""
+        if not _MEDIAL_MAKSURA.search(word):
+            return (word,)
+        yeh = _SUFFIXED_MAKSURA.sub("ي", word)
+        if yeh != word and (self._known_arabic(yeh) or self._known_stem(word)):
+            return (yeh,)
+        for match in _MEDIAL_MAKSURA_ONLY.finditer(word):
+            head, tail = word[: match.end()], word[match.end() :]
+            # Both parts known as written, and long enough that a Uyghur word is not cut into Arabic syllables and
+            # letters (بى + كار, سياسى + ي).
+            if len(head) >= 3 and len(tail) >= 2 and self._known_arabic(head) and self._known_arabic(tail):
+                return (head, tail)
+        return (word,)
+
+    def _known_stem(self, word: str) -> bool:
+        """Is word a known Arabic word ending in ي or ى, with ى and a pronoun attached (a form too rare for the
+        list: يلقىه, أرىك)?"""
+        suffixed = _SUFFIX_AFTER_MAKSURA.search(word)
+        if suffixed is None:
+            return False
+        stem = word[: suffixed.start()]
+        return len(stem) >= 2 and "ى" not in stem and (self._known_arabic(stem + "ي") or self._known_arabic(stem + "ى"))
+
+    def _known_arabic(self, word: str) -> bool:
+        """True when the Arabic word list knows word."""
+        vector = self._lexicon.vector(word)
+        return vector is not None and vector[0] > 0
 
     def _arabic_letters(self, words: list[str]) -> np.ndarray | Detection:
         """Letter costs for Arabic, Persian and Urdu, or the answer when the letters exclude all three."""
@@ -539,6 +603,12 @@ def _running_words(text: str) -> list[tuple[str, str, float]]:
     """(word, script, weight) for each word; quoted words and capitalised Latin words weigh less."""
     # NFKC: PDF copies often carry presentation forms (the lam-alef ligature ﻻ) instead of letters.
     text = unicodedata.normalize("NFKC", text)
+    # ى with a hamza above is ئ as it looks (NFKC composes ي with it, not ى); the joiner only shapes letters and
+    # splits no word (مسا\u200dئل is مسائل), unlike the non-joiner.
+    if "\u0654" in text:
+        text = _MAKSURA_HAMZA.sub(r"ئ\1", text)
+    if "\u200d" in text:
+        text = text.replace("\u200d", "")
     if "\u0670" in text:
         text = _QURANIC_MAKSURA.sub("ا", text)
     text = _MARKS.sub("", text)
