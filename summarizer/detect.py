@@ -67,12 +67,14 @@ INITIAL_YEH_HAMZA = "\ue000"
 MEDIAL_MAKSURA = "\ue001"
 _MEDIAL_MAKSURA = re.compile("ى[^ء]")
 _MEDIAL_MAKSURA_ONLY = re.compile("ى(?=[^ء])")  # the same, matching the ى alone
-# Informal and Egyptian writing types a word's final ي as ى, and keeps it when a pronoun is attached (علىكم, فىه)
-# or a hamza follows on its seat (شىئا): that ى, read as ي. Uyghur's ى elsewhere in a word (بىر, دىن) is not read.
-_PRONOUN = "(?:ه|ها|هم|هما|هن|ك|كم|كما|كن|كي|كى|نا|ني|نى)$"
+# Informal and Egyptian writing types a word's final ي as ى, and keeps it when a pronoun or a verb's subject
+# ending is attached (علىكم, فىه, اشترىت) or a hamza follows on its seat (شىئا): that ى, read as ي. Uyghur's ى
+# elsewhere in a word (بىر, دىن) is not read.
+_PRONOUN = "(?:ه|ها|هم|هما|هن|ك|كم|كما|كن|كي|كى|نا|ني|نى|ت|تم|تما|تن)$"
 _SUFFIXED_MAKSURA = re.compile(f"ى(?={_PRONOUN}|ئ)")
 _SUFFIX_AFTER_MAKSURA = re.compile(f"ى{_PRONOUN}")
 _NON_JOINING = frozenset("اأإآدذرزو")  # letters that do not join the next one: where PDF copies split words
+_VOWEL_AFTER_HAMZA = frozenset("اوى")  # vowels among Arabic letters that Uyghur and Sorani write after initial ئ
 ALPHABETS = {
     "ar": _COMMON + _ARABIC_LOANS + "هةىيكٱ",
     "fa": _COMMON + _ARABIC_LOANS + "هپچژگکیۀ" + _ZWNJ,
@@ -99,6 +101,9 @@ FOREIGN_SHARE = 0.05
 # typing slips make one now and then (a missing space after على, ى typed for ي), Uyghur writes them in most words.
 # The largest share that refuses, on half of the UDHR, all that the foreign letters' share does (bench/langid_udhr.py).
 POSITION_SHARE = 0.34
+# A word glued after a word that ends in ى (إلىالسوق) is read as two when the first is at least this frequent in
+# Arabic (log-frequency over LEXICON_FLOOR: على 9.6, حتى 7.6, مصطفى 4.4; the Uyghur دورىسى would be دورى 1.1 + سى 2.3).
+GLUED_VALUE = 4.0
 PROFILED_ARABIC_SCRIPT = ("ar", "fa", "ur")  # the ones langdetect has profiles for
 # Log prior of the language this service expects, by script (others 0).
 PRIORS = {"latin": {"en": 4.0}, "arabic": {"ar": 1.0}}
@@ -230,8 +235,10 @@ class LanguageDetector:
         own = [word for word, s, _ in words if s == script]
         letters: np.ndarray | None = None
         if script == "arabic":
-            own = self._arabic_readings(own)
-            costs = self._arabic_letters(own)
+            read = self._arabic_readings(own)
+            # Words read apart or together do not change how many slips the text may hold.
+            costs = self._arabic_letters(read, min(len(own), len(read)))
+            own = read
             if isinstance(costs, Detection):
                 return Evidence(script, share, Detection(costs.language, costs.confidence * share, script))
             letters = costs
@@ -259,47 +266,53 @@ class LanguageDetector:
         joined = before + word
         if self._known_arabic(joined):
             return True
-        # PDF text breaks words where letters do not join (after ا د ر ز و); a Uyghur word joined so keeps its ى.
-        return before[-1] in _NON_JOINING and not _MEDIAL_MAKSURA.search(joined)
+        # PDF text breaks words where letters do not join (after ا د ر ز و). Uyghur and Sorani write ئ to start a
+        # word that starts with a vowel (ئاش, ئىش, ئو), Arabic inside a word before a consonant or ي (عا ئلة, ـا ئي).
+        return before[-1] in _NON_JOINING and word[1:2] not in _VOWEL_AFTER_HAMZA and not _MEDIAL_MAKSURA.search(joined)
 
     def _slip_reading_of(self, word: str) -> tuple[str, ...]:
-        """A word with ى inside, read as Arabic when the reading is known Arabic: ى for ي at the end of a stem
-        before a pronoun or a hamza (علىكم, شىئا), or a missing space after a word that ends in ى (إلىالسوق).
-        Uyghur words, which write ى inside most words (كىشىلىك), are not Arabic words either way."""
+        """A word with ى inside, read as Arabic when that reading is known Arabic: ى for ي at the end of a stem
+        before a pronoun or a hamza (علىكم, فىه, شىئا), or a missing space after a word that ends in ى (إلىالسوق).
+        Uyghur words write ى inside most words (كىشىلىك), and often before endings like Arabic pronouns (بالىنى,
+        تىك): those readings must be of a stem of two letters or more, or end in a pronoun with ه, a letter Uyghur
+        does not write (its h is ھ)."""
         if not _MEDIAL_MAKSURA.search(word):
             return (word,)
         yeh = _SUFFIXED_MAKSURA.sub("ي", word)
-        if yeh != word and (self._known_arabic(yeh) or self._known_stem(word)):
-            return (yeh,)
+        if yeh != word:
+            suffixed = _SUFFIX_AFTER_MAKSURA.search(word)
+            stem = word[: suffixed.start()] if suffixed else word
+            if "ه" in word[len(stem) :] and (self._known_arabic(stem + "ي") or self._known_arabic(stem + "ى")):
+                return (yeh,)  # a stem known to end in ي or ى, a form too rare for the list (يلقىه)
+            if (len(stem) >= 2 or "ه" in word[len(stem) :]) and self._known_arabic(yeh):
+                return (yeh,)
         for match in _MEDIAL_MAKSURA_ONLY.finditer(word):
             head, tail = word[: match.end()], word[match.end() :]
-            # Both parts known as written, and long enough that a Uyghur word is not cut into Arabic syllables and
-            # letters (بى + كار, سياسى + ي).
-            if len(head) >= 3 and len(tail) >= 2 and self._known_arabic(head) and self._known_arabic(tail):
+            # A frequent word of three letters or more (على, إلى, حتى), then a frequent word or any of three letters
+            # or more with no ى inside; Uyghur words do not split so (بى + كار, دورى + سى, سياسى + ي).
+            if len(head) < 3 or len(tail) < 2 or _MEDIAL_MAKSURA.search(tail):
+                continue
+            if self._arabic_value(head) >= GLUED_VALUE and (len(tail) >= 3 or self._arabic_value(tail) >= GLUED_VALUE):
                 return (head, tail)
         return (word,)
 
-    def _known_stem(self, word: str) -> bool:
-        """Is word a known Arabic word ending in ي or ى, with ى and a pronoun attached (a form too rare for the
-        list: يلقىه, أرىك)?"""
-        suffixed = _SUFFIX_AFTER_MAKSURA.search(word)
-        if suffixed is None:
-            return False
-        stem = word[: suffixed.start()]
-        return len(stem) >= 2 and "ى" not in stem and (self._known_arabic(stem + "ي") or self._known_arabic(stem + "ى"))
-
     def _known_arabic(self, word: str) -> bool:
         """True when the Arabic word list knows word."""
-        vector = self._lexicon.vector(word)
-        return vector is not None and vector[0] > 0
+        return self._arabic_value(word) > 0
 
-    def _arabic_letters(self, words: list[str]) -> np.ndarray | Detection:
-        """Letter costs for Arabic, Persian and Urdu, or the answer when the letters exclude all three."""
+    def _arabic_value(self, word: str) -> float:
+        """The word's log-frequency in the Arabic list above LEXICON_FLOOR (0 when unknown)."""
+        vector = self._lexicon.vector(word)
+        return 0.0 if vector is None else float(vector[0])
+
+    def _arabic_letters(self, words: list[str], written: int) -> np.ndarray | Detection:
+        """Letter costs for Arabic, Persian and Urdu, or the answer when the letters exclude all three; written is
+        the number of words the tolerated shares are of."""
         profiles = [_letter_profile(word) for word in words]
         # Per alphabet: words with a foreign letter, words with a letter only out of place.
         foreign = [sum(column) for column in zip(*(profile[0] for profile in profiles))]
         placed = [sum(column) for column in zip(*(profile[2] for profile in profiles))]
-        tolerated, tolerated_placed = int(FOREIGN_SHARE * len(words)), int(self.position_share * len(words))
+        tolerated, tolerated_placed = int(FOREIGN_SHARE * written), int(self.position_share * written)
         fits = {lang: foreign[k] <= tolerated and placed[k] <= tolerated_placed for k, lang in enumerate(ALPHABETS)}
         profiled = [lang for lang in PROFILED_ARABIC_SCRIPT if fits[lang]]
         if profiled:
