@@ -257,8 +257,10 @@ class LanguageDetector:
         for word in words:
             if word[0] == "ئ" and read and self._fragment(read[-1], word):
                 read[-1] += word
-            else:
+            elif "ى" in word:
                 read.extend(self._slip_reading(word))
+            else:
+                read.append(word)
         return read
 
     def _fragment(self, before: str, word: str) -> bool:
