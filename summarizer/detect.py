@@ -10,7 +10,10 @@ Four kinds of evidence, each where it is strong:
   letters that language never writes (the Uyghur ە ې ۇ, the Sindhi ڪ ٽ, the
   Pashto ښ ځ, the Sorani ێ ڵ, the Urdu ٹ ے) or writes only elsewhere in a
   word (ئ starting a word, ى inside one: Uyghur), mild for letters it borrows
-  (Gulf and Iraqi گ چ, Maghrebi ڤ ڭ, پ in loanwords). Languages without
+  (Gulf and Iraqi گ چ, Maghrebi ڤ ڭ, پ in loanwords). Arabic typing slips
+  that put a letter out of place (علىكم, إلىالسوق, الطا ئرة) are first read
+  as the Arabic words they are, where Uyghur words are not (mostly by the
+  Arabic word list). Languages without
   a langdetect profile (ug, sd, ps, ckb) are named from their letters, and
   letters of no language listed here give "und-Arab";
 * character n-grams scored with langdetect's profiles deterministically (naive
