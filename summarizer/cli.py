@@ -99,10 +99,10 @@ def main(argv: list[str] | None = None) -> int:
         if args.command == "serve":
             return _serve(args, settings)
         if args.command == "worker":
-            from .translate import convert_before_fork
             from .worker import run_worker
 
-            convert_before_fork(settings, ModelStore(settings.models_dir))  # the pool's processes load it
+            if settings.redis_url:
+                _convert_in_a_child(settings)
             return run_worker(settings, args.concurrency)
         if args.command == "keys":
             return _keys(args, settings)
@@ -216,6 +216,24 @@ def models_to_pull(settings: Settings, store: ModelStore) -> list[str]:
     if settings.summarizer == "abstractive" or (summarizer is not None and summarizer.pull_by_default):
         wanted.append(settings.summarization_model)
     return [name for name in wanted if name in store.entries]
+
+
+def _convert_in_a_child(settings: Settings) -> None:
+    """Convert before Celery forks its pool, in a process of its own: the worker process that stays would keep
+    the memory and the torch import that converting takes, and every pool process would inherit them."""
+    import multiprocessing
+
+    child = multiprocessing.get_context("spawn").Process(target=_convert_logged, args=(settings,))
+    child.start()
+    child.join()
+
+
+def _convert_logged(settings: Settings) -> None:
+    """convert_before_fork in a process of its own, logging as the command line does."""
+    from .translate import convert_before_fork
+
+    logging.basicConfig(level=logging.INFO, format="%(levelname)s %(name)s: %(message)s", stream=sys.stderr)
+    convert_before_fork(settings, ModelStore(settings.models_dir))
 
 
 def _serve(args, settings: Settings) -> int:

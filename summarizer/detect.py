@@ -257,10 +257,20 @@ class LanguageDetector:
         a word with ى inside is read as _slip_reading_of says. Other words are left as they are.
         """
         read: list[str] = []
+        joined = False  # the last word read is a join, which is not joined again: chains of ئ words stay apart
         for word in words:
-            if word[0] == "ئ" and read and self._fragment(read[-1], word):
+            if (
+                word[0] == "ئ"
+                and read
+                and not joined
+                and len(read[-1]) + len(word) <= MAX_CACHED_WORD
+                and self._fragment(read[-1], word)
+            ):
                 read[-1] += word
-            elif "ى" in word:
+                joined = True
+                continue
+            joined = False
+            if "ى" in word:
                 read.extend(self._slip_reading(word))
             else:
                 read.append(word)
@@ -281,15 +291,15 @@ class LanguageDetector:
         Uyghur words write ى inside most words (كىشىلىك), and often before endings like Arabic pronouns (بالىنى,
         تىك): those readings must be of a stem of two letters or more, or end in a pronoun with ه, a letter Uyghur
         does not write (its h is ھ)."""
-        if not _MEDIAL_MAKSURA.search(word):
-            return (word,)
+        if len(word) > MAX_CACHED_WORD or not _MEDIAL_MAKSURA.search(word):
+            return (word,)  # a slip is in a word of ordinary length; a long run of letters is no word to read
         yeh = _SUFFIXED_MAKSURA.sub("ي", word)
         if yeh != word:
             suffixed = _SUFFIX_AFTER_MAKSURA.search(word)
             stem = word[: suffixed.start()] if suffixed else word
-            if "ه" in word[len(stem) :] and (self._known_arabic(stem + "ي") or self._known_arabic(stem + "ى")):
+            if stem and "ه" in word[len(stem) :] and (self._known_arabic(stem + "ي") or self._known_arabic(stem + "ى")):
                 return (yeh,)  # a stem known to end in ي or ى, a form too rare for the list (يلقىه)
-            if (len(stem) >= 2 or "ه" in word[len(stem) :]) and self._known_arabic(yeh):
+            if stem and (len(stem) >= 2 or "ه" in word[len(stem) :]) and self._known_arabic(yeh):
                 return (yeh,)
         for match in _MEDIAL_MAKSURA_ONLY.finditer(word):
             head, tail = word[: match.end()], word[match.end() :]

@@ -370,6 +370,8 @@ TARGET_CUT_VERSION = "cut1"
 CUT_REFUSED = ".cut-refused"  # beside a cut's key: this CTranslate2 could not cut that snapshot (the error inside)
 WORK = ".tmp-"  # a conversion under way: KEY.tmp-XXXX, locked by its process
 ASIDE = ".old.tmp"  # an entry set aside to be deleted
+LOCK_FILE = ".lock"  # in a conversion's work folder, locked by its process
+UNLOCKED_AGE_S = 24 * 3600  # a work folder that cannot be locked is taken as abandoned after this long
 SPECIAL_TOKENS = ("</s>", "<unk>", "<pad>")
 # How CTranslate2 decodes onto the target vocabulary (SUMMARIZER_CT2_TARGET_VOCABULARY): a conversion whose
 # decoder holds only the target tokens, the whole conversion with a vocabulary map, or the whole vocabulary.
@@ -458,6 +460,7 @@ def converted(path: Path, compute_type: str, cache_dir: Path | None = None, targ
     if variant == "cut" and refused.is_file():  # this CTranslate2 could not cut this snapshot: do not try again
         return converted(path, compute_type, cache_dir, "full")
     log.info("converting %s to CTranslate2 (%s, %s vocabulary) in %s", path, compute_type, variant, target)
+    cut_failed: Exception | None = None
     with _work_folder(target) as work:
         tmp = work / "model"
         try:
@@ -465,38 +468,50 @@ def converted(path: Path, compute_type: str, cache_dir: Path | None = None, targ
         except Exception as error:
             if variant != "cut":
                 raise
-            # The cut relies on CTranslate2's private loader; the whole vocabulary serves the same translations.
-            log.warning("cannot cut the target vocabulary of %s (%r): converting the whole vocabulary", path, error)
-            if _refuses_cut(error):  # the next process (every gunicorn worker, say) goes straight to the whole
-                try:
-                    refused.write_text(f"{error!r}\n", encoding="utf-8")
-                except OSError as exc:
-                    log.warning("could not record that the cut failed in %s: %s", refused, exc)
-            return converted(path, compute_type, cache_dir, "full")
-        try:
-            if target.exists() and not (target / "model.bin").is_file():
-                log.warning("replacing %s (a conversion without its model.bin)", target)
-                _discard(target)
-            tmp.rename(target)  # atomic: a crashed conversion never looks finished
-        except OSError:
-            if not (target / "model.bin").is_file():
-                raise
-            log.info("another process converted %s first", path)  # rename onto its finished folder failed
+            cut_failed = error
+        if cut_failed is None:
+            _move_in(tmp, target, path)
+    if cut_failed is not None:  # the whole vocabulary, once this attempt's files are gone
+        # The cut relies on CTranslate2's private loader; the whole vocabulary serves the same translations.
+        log.warning("cannot cut the target vocabulary of %s (%r): converting the whole vocabulary", path, cut_failed)
+        if _refuses_cut(cut_failed):  # the next process (every gunicorn worker, say) goes straight to the whole
+            try:
+                refused.write_text(f"{cut_failed!r}\n", encoding="utf-8")
+            except OSError as exc:
+                log.warning("could not record that the cut failed in %s: %s", refused, exc)
+        return converted(path, compute_type, cache_dir, "full")
     _best_effort(drop_outdated_conversions, cache_dir, path)
     return target
+
+
+def _move_in(tmp: Path, target: Path, path: Path) -> None:
+    """Put a finished conversion in place (atomic: a crashed conversion never looks finished), unless another
+    process finished first."""
+    try:
+        if target.exists() and not (target / "model.bin").is_file():
+            log.warning("replacing %s (a conversion without its model.bin)", target)
+            _discard(target)
+        tmp.rename(target)
+    except OSError:
+        if not (target / "model.bin").is_file():
+            raise
+        log.info("another process converted %s first", path)  # rename onto its finished folder failed
 
 
 @contextlib.contextmanager
 def _work_folder(target: Path):
     """A new folder beside target, of a unique name (several processes, or containers that are each process 1,
     may convert the same model at once), locked while the conversion runs so that clean_conversions leaves it,
-    and deleted afterwards."""
+    and deleted afterwards. Where the file system has no locks, it is left to age (clean_conversions)."""
     import fcntl
 
     work = Path(tempfile.mkdtemp(dir=target.parent, prefix=f"{target.name}{WORK}"))
-    handle = os.open(work, os.O_RDONLY)
+    handle = os.open(work / LOCK_FILE, os.O_RDWR | os.O_CREAT, 0o644)
     try:
-        fcntl.flock(handle, fcntl.LOCK_EX)
+        try:
+            fcntl.flock(handle, fcntl.LOCK_EX)
+        except OSError as error:  # NFS without lock support, say
+            log.warning("cannot lock %s (%s): converting without a lock", work, error)
         yield work
     finally:
         shutil.rmtree(work, ignore_errors=True)
@@ -631,19 +646,26 @@ def _abandoned(entry: Path) -> bool:
         return not _running(int(owner))
     if not owner.startswith("-"):
         return False
+    import errno
     import fcntl
     import time
 
     try:
-        if time.time() - entry.stat().st_mtime < 10:  # so new that its converter may not have locked it yet
-            return False
-        handle = os.open(entry, os.O_RDONLY)
+        age = time.time() - entry.stat().st_mtime
     except OSError:
         return False  # gone
+    if age < 10:  # so new that its converter may not have locked it yet
+        return False
+    try:
+        handle = os.open(entry / LOCK_FILE, os.O_RDWR)
+    except OSError:
+        return age > UNLOCKED_AGE_S  # a crash between making the folder and its lock file; or gone
     try:
         fcntl.flock(handle, fcntl.LOCK_EX | fcntl.LOCK_NB)
-    except BlockingIOError:
-        return False  # its conversion runs
+    except OSError as error:
+        if error.errno in (errno.EWOULDBLOCK, errno.EAGAIN):
+            return False  # its conversion runs
+        return age > UNLOCKED_AGE_S  # no locks on this file system: only an old one is surely abandoned
     finally:
         os.close(handle)
     return True

@@ -130,7 +130,7 @@ def test_models_clean_deletes_only_what_no_pulled_model_loads(settings, tiny_mod
         else:
             (cache / name).mkdir()
             (cache / name / "model.bin").write_bytes(b"x" * 100_000)
-    unrelated = ["notes.txt", f"x-ct2-{version}-int8.tmp-abc123"]  # not a conversion; one under way
+    unrelated = ["notes.txt", f"x-ct2-{version}-int8.tmp{os.getpid()}"]  # not a conversion; one under way
     for name in unrelated:
         (cache / name).write_text("keep")
     settings = settings.replace(models_dir=models, cache_dir=cache, en_ar_model=str(local))

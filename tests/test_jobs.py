@@ -233,11 +233,12 @@ def worker_env(settings, redis_url: str, **extra) -> dict:
 class Worker:
     """`python -m summarizer worker` in its own process group, logging to artifacts/."""
 
-    def __init__(self, settings, redis_url: str, name: str, **extra):
+    def __init__(self, settings, redis_url: str, name: str, concurrency: int = 1, **extra):
         (ROOT / "artifacts").mkdir(exist_ok=True)
-        self.log = open(ROOT / "artifacts" / f"worker-{name}.log", "w")  # noqa: SIM115 - open until stop()
+        self.path = ROOT / "artifacts" / f"worker-{name}.log"
+        self.log = open(self.path, "w")  # noqa: SIM115 - open until stop()
         self.proc = subprocess.Popen(
-            [sys.executable, "-m", "summarizer", "worker", "--concurrency", "1"],
+            [sys.executable, "-m", "summarizer", "worker", "--concurrency", str(concurrency)],
             cwd=ROOT,
             env=worker_env(settings, redis_url, **extra),
             stdout=self.log,
@@ -308,6 +309,20 @@ def test_a_job_submitted_to_one_replica_is_done_by_a_worker_and_read_on_the_othe
         assert [r["error"]["status"] for r in job["results"][-2:]] == [400, 400]
     finally:
         worker.stop()
+
+
+def test_a_worker_converts_once_before_its_pool_starts(settings, redis_url, tmp_path):
+    cache = tmp_path / "cache"
+    worker = Worker(settings, redis_url, "convert", concurrency=2, SUMMARIZER_CACHE_DIR=str(cache))
+    try:
+        wait_until(lambda: worker.path.read_text().count("ready.") >= 1, 120, "the worker ready", interval=0.3)
+    finally:
+        worker.stop()
+    output = worker.path.read_text()
+    converting = f"converting {settings.translation_model} to CTranslate2"
+    assert output.count(converting) == 1, output  # by the worker before its pool, not by each pool process
+    assert output.index(converting) < output.index("ready."), output
+    assert [p for p in cache.iterdir() if (p / "model.bin").is_file()]
 
 
 def test_a_callback_from_a_worker_arrives_signed_and_an_unlisted_host_is_refused(settings, redis_url, hooks):
