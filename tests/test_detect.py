@@ -169,9 +169,12 @@ def test_uyghur_words_are_not_read_as_arabic_slips(detector, text):
     assert detector.detect(text).language in ("ug", "ckb")
 
 
-# Sorani Kurdish (sentences of our own): ئ starting a word, here after a word that ends in a letter that does not
-# join (د), which a PDF space could have split; the Sorani letters say ckb.
-@pytest.mark.parametrize("text", ["کورد ئازادی دەوێت", "ئەمڕۆ ئاو و هەوا زۆر خۆشە.", "ئەو بۆ ئێرە هات"])
+# Sorani Kurdish (sentences of our own): ئ starting a word, in "کورد ئێمە" after a word that ends in a letter that
+# does not join (د), followed by a consonant, as a PDF space splitting an Arabic word would look; the Sorani letters
+# still say ckb.
+@pytest.mark.parametrize(
+    "text", ["کورد ئازادی دەوێت", "ئەمڕۆ ئاو و هەوا زۆر خۆشە.", "ئەو بۆ ئێرە هات", "کورد ئێمە", "ئێمە کورد ئێمە"]
+)
 def test_sorani_with_initial_yeh_hamza_is_refused(detector, text):
     assert detector.detect(text).language == "ckb"
 
