@@ -642,9 +642,7 @@ def _abandoned(entry: Path) -> bool:
     if ASIDE in entry.name:
         return True  # set aside to be deleted: whoever deletes it first, deleting twice is harmless
     owner = entry.name.rsplit(".tmp", 1)[1]
-    if owner.isdigit():  # the process-id names of earlier versions
-        return not _running(int(owner))
-    if not owner.startswith("-"):
+    if not owner.isdigit() and not owner.startswith("-"):
         return False
     import errno
     import fcntl
@@ -654,6 +652,10 @@ def _abandoned(entry: Path) -> bool:
         age = time.time() - entry.stat().st_mtime
     except OSError:
         return False  # gone
+    if owner.isdigit():
+        # The process-id names of earlier versions: that id may be another container's process (each has its
+        # own ids), so only an old one is surely abandoned.
+        return age > UNLOCKED_AGE_S and not _running(int(owner))
     if age < 10:  # so new that its converter may not have locked it yet
         return False
     try:

@@ -308,10 +308,15 @@ def test_conversions_left_by_dead_processes_are_cleaned(tiny_models, tmp_path):
     child.wait()
     dead = child.pid  # a process that has ended
     cache = tmp_path / "cache"
-    (cache / f"x-ct2-int8.tmp{dead}").mkdir(parents=True)
-    (cache / f"x-ct2-int8.tmp{os.getpid()}").mkdir()  # ours: still running
+    # Named by process id (earlier versions): that id may be another container's, so only a day-old one goes.
+    old, recent, ours = (cache / f"x-ct2-int8.tmp{pid}" for pid in (dead, dead + 100_000, os.getpid()))
+    for folder in (old, recent, ours):
+        folder.mkdir(parents=True, exist_ok=True)
+    for folder in (old, ours):
+        os.utime(folder, (time.time() - 2 * 86400, time.time() - 2 * 86400))
     clean_conversions(cache)
-    assert sorted(p.name for p in cache.iterdir()) == [f"x-ct2-int8.tmp{os.getpid()}"]
+    assert sorted(p.name for p in cache.iterdir()) == sorted([recent.name, ours.name])
+    shutil.rmtree(recent)
     path = converted(tiny_models["translation"], "int8", cache)
     assert path.parent == cache and (path / "model.bin").is_file()
     assert json.loads((path / "config.json").read_text())  # a CTranslate2 model folder
