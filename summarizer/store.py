@@ -366,13 +366,14 @@ def default_cache_dir() -> Path:
 # Part of every conversion's key: change one whenever the conversion it names changes (target_tokens' output,
 # the map's format, how the cut is made), so that cached conversions are made again.
 VOCABULARY_MAP_VERSION = "vmap1"
-TARGET_CUT_VERSION = "cut1"
+TARGET_CUT_VERSION = "cut2"
 CUT_REFUSED = ".cut-refused"  # beside a cut's key: this CTranslate2 could not cut that snapshot (the error inside)
 WORK = ".tmp-"  # a conversion under way: KEY.tmp-XXXX, locked by its process
 ASIDE = ".old.tmp"  # an entry set aside to be deleted
 LOCK_FILE = ".lock"  # in a conversion's work folder, locked by its process
 UNLOCKED_AGE_S = 24 * 3600  # a work folder that cannot be locked is taken as abandoned after this long
 SPECIAL_TOKENS = ("</s>", "<unk>", "<pad>")
+LANGUAGE_TOKEN = re.compile(r">>.+<<")  # MarianTokenizer's: a target-language token (>>ara<<) leading a source
 # How CTranslate2 decodes onto the target vocabulary (SUMMARIZER_CT2_TARGET_VOCABULARY): a conversion whose
 # decoder holds only the target tokens, the whole conversion with a vocabulary map, or the whole vocabulary.
 TARGET_VOCABULARIES = ("cut", "map", "full")
@@ -393,6 +394,32 @@ def target_tokens(path: Path) -> list[str] | None:
     return sorted((p for p in pieces if p in vocab and p and not any(c.isspace() for c in p)), key=vocab.get)
 
 
+def source_tokens(path: Path) -> list[str] | None:
+    """The tokens of vocab.json the source side can be given, in vocabulary order: source.spm's pieces, the
+    special and target-language tokens, and runs of characters source.spm has no piece for (it hands such a
+    run over whole, and MarianTokenizer looks it up in vocab.json). None when the folder has no source.spm or
+    no vocab.json."""
+    path = Path(path)
+    if not (path / "source.spm").is_file() or not (path / "vocab.json").is_file():
+        return None
+    import sentencepiece as spm
+
+    vocab = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
+    source = spm.SentencePieceProcessor(model_file=str(path / "source.spm"))
+    pieces = {source.id_to_piece(i) for i in range(source.get_piece_size())} | set(SPECIAL_TOKENS)
+    # A character is unknown unless it is a normal piece itself (control and unused pieces never match text).
+    known = {
+        source.id_to_piece(i)
+        for i in range(source.get_piece_size())
+        if not (source.is_control(i) or source.is_unknown(i) or source.is_unused(i))
+    }
+
+    def reachable(token: str) -> bool:
+        return token in pieces or bool(LANGUAGE_TOKEN.fullmatch(token)) or not any(c in known for c in token)
+
+    return sorted((t for t in vocab if t and reachable(t)), key=vocab.get)
+
+
 def target_vocabulary_map(path: Path) -> str | None:
     """CTranslate2's vocabulary map (vmap.txt) restricting the output to target_tokens.
 
@@ -404,7 +431,8 @@ def target_vocabulary_map(path: Path) -> str | None:
 
 
 def conversion_variant(path: Path, target_vocabulary: str) -> str:
-    """The conversion a target_vocabulary setting needs: "cut" (the decoder cut to target_tokens) when the folder
+    """The conversion a target_vocabulary setting needs: "cut" (the decoder cut to target_tokens, the encoder to
+    source_tokens) when the folder
     has a target.spm, else "full" (the whole vocabulary, with vmap.txt when there is a target.spm)."""
     if target_vocabulary not in TARGET_VOCABULARIES:
         raise ValueError(f"target_vocabulary must be one of {TARGET_VOCABULARIES}, not {target_vocabulary!r}")
@@ -444,7 +472,8 @@ def _safe(name: str) -> str:
 def converted(path: Path, compute_type: str, cache_dir: Path | None = None, target_vocabulary: str = "cut") -> Path:
     """The CTranslate2 conversion of a transformers MarianMT folder, made once in the cache folder.
 
-    target_vocabulary "cut": the decoder holds only target_tokens (when the folder has a target.spm); "map" and
+    target_vocabulary "cut": the decoder holds only target_tokens (when the folder has a target.spm) and the
+    encoder only source_tokens; "map" and
     "full": the whole vocabulary, with target_vocabulary_map as vmap.txt. The model folder is only read.
     Concurrent processes may convert at the same time; the first to finish wins and the others discard their
     copy.
@@ -529,7 +558,8 @@ def _refuses_cut(error: Exception) -> bool:
 
 
 def _convert(path: Path, output: Path, compute_type: str, variant: str) -> None:
-    """Convert the MarianMT folder at path into output: its decoder cut to target_tokens ("cut") or whole."""
+    """Convert the MarianMT folder at path into output: cut to target_tokens and source_tokens ("cut") or
+    whole."""
     import ctranslate2
 
     with tempfile.TemporaryDirectory() as scratch:
@@ -537,7 +567,7 @@ def _convert(path: Path, output: Path, compute_type: str, variant: str) -> None:
         if variant == "cut":
             from .translate.ct2convert import TargetVocabularyConverter
 
-            converter = TargetVocabularyConverter(str(path), target_tokens(path) or [])
+            converter = TargetVocabularyConverter(str(path), target_tokens(path) or [], source_tokens(path))
         else:
             converter = ctranslate2.converters.TransformersConverter(str(path))
             vmap = target_vocabulary_map(path)

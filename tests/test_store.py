@@ -269,7 +269,7 @@ def test_conversion_key_follows_the_model_identity(tiny_models, tmp_path):
     write_marker(model, {"repo": "org/m", "commit": "abcdef" * 7})
     import ctranslate2
 
-    assert conversion_key(model, "int8") == f"m-abcdefabcdef-ct2-{ctranslate2.__version__}-int8-cut1"
+    assert conversion_key(model, "int8") == f"m-abcdefabcdef-ct2-{ctranslate2.__version__}-int8-cut2"
     assert conversion_key(model, "int8", "full") == f"m-abcdefabcdef-ct2-{ctranslate2.__version__}-int8-vmap1"
 
 

@@ -1,5 +1,5 @@
-"""The cut conversion: CTranslate2's decoder holds only target.spm's pieces and the special tokens, the source
-side is whole, and the translations are those of the whole model."""
+"""The cut conversion: CTranslate2's decoder holds only target.spm's pieces and the special tokens, its encoder
+only the tokens MarianTokenizer can give, and the translations are those of the whole model."""
 
 import json
 import shutil
@@ -8,16 +8,21 @@ import ctranslate2
 import pytest
 import sentencepiece as spm
 import torch
-from transformers import MarianMTModel
+from transformers import MarianMTModel, MarianTokenizer
 
 from summarizer.config import Settings
-from summarizer.store import conversion_key, converted, target_tokens
+from summarizer.store import conversion_key, converted, source_tokens, target_tokens
 from summarizer.translate import load_engine
 from summarizer.translate.ct2 import CTranslate2Engine
 from summarizer.translate.ct2convert import TargetVocabularyConverter
-from tinymodels import LONG_SENTENCE, PAIRS
+from tinymodels import EN_AR_PAIRS, EN_ARZ_PAIRS, LONG_SENTENCE, PAIRS
 
 KNOWN = [s for s, _ in PAIRS]
+# Text the tiny models never saw: characters neither source.spm knows (so not in vocab.json either: <unk>), and
+# on the Arabic model Latin letters, which its source.spm does not know but vocab.json holds as target pieces
+# ("s", "e"): MarianTokenizer looks such a run up whole and the encoder gets its row, not <unk>.
+UNSEEN_AR = ["أعلن الجيش ☃ 中文 soldiers s e؟", "The minister s attack e", "قال ✓✓ المتحدث Ωmega"]
+UNSEEN_EN = ["The attack ☃ 中文 caused no deaths.", "Will the قال attacks ل stop?", "Ωmega ✓"]
 
 
 def vocabularies(folder):
@@ -31,11 +36,10 @@ def vocabularies(folder):
     return source, target
 
 
-def test_the_cut_keeps_the_target_pieces_and_the_whole_source(settings, tiny_models):
+def test_the_cut_keeps_the_target_pieces_and_the_source_tokens(settings, tiny_models):
     folder = tiny_models["translation"]
     whole, _ = vocabularies(converted(folder, "float32", settings.cache_dir, "full"))
     source, target = vocabularies(converted(folder, "float32", settings.cache_dir, "cut"))
-    assert source == whole
     # The tiny model's joint vocabulary also holds its Arabic pieces: the cut is not the whole vocabulary.
     assert len(target) < len(whole)
     assert target == [token for token in whole if token in set(target_tokens(folder))]
@@ -44,17 +48,39 @@ def test_the_cut_keeps_the_target_pieces_and_the_whole_source(settings, tiny_mod
     pieces = spm.SentencePieceProcessor(model_file=str(folder / "target.spm"))
     producible = {pieces.id_to_piece(i) for i in range(pieces.get_piece_size())} & set(whole)
     assert producible | {"</s>", "<unk>"} == set(target)
-    # Source-only tokens (the Arabic pieces here; a multilingual model's >>ara<< alike) stay on the source side.
+    # The source side: source.spm's pieces, the end and unknown tokens, and the tokens made only of characters
+    # source.spm has no piece for (here the English pieces without a leading "▁"); the other English pieces go.
     arabic = spm.SentencePieceProcessor(model_file=str(folder / "source.spm"))
-    source_only = {arabic.id_to_piece(i) for i in range(arabic.get_piece_size())} & set(whole) - set(target)
-    assert source_only and source_only <= set(source)
+    characters = {arabic.id_to_piece(i) for i in range(arabic.get_piece_size())}
+    unknown = {t for t in whole if not set(t) & characters}
+    assert source == [t for t in whole if t in characters | unknown | {"</s>", "<unk>"}]
+    assert source == [t for t in whole if t in set(source_tokens(folder))]
+    assert {"s", "e"} <= set(source) and len(source) < len(whole) and "▁attack" in set(whole) - set(source)
+    # Every token MarianTokenizer gives is in the cut's source vocabulary.
+    tokenizer = MarianTokenizer.from_pretrained(folder)
+    given = {t for text in KNOWN + UNSEEN_AR for t in tokenizer.convert_ids_to_tokens(tokenizer(text).input_ids)}
+    assert "s" in given and given <= set(source)
+
+
+def test_the_source_side_of_a_multi_target_model_keeps_its_language_tokens(settings, tiny_models):
+    folder = tiny_models["translation_en_ar"]
+    whole, _ = vocabularies(converted(folder, "float32", settings.cache_dir, "full"))
+    source, _ = vocabularies(converted(folder, "float32", settings.cache_dir, "cut"))
+    english = spm.SentencePieceProcessor(model_file=str(folder / "source.spm"))
+    pieces = {english.id_to_piece(i) for i in range(english.get_piece_size())}
+    assert {">>ara<<", ">>arz<<", "</s>", "<unk>"} | (pieces & set(whole)) <= set(source)
+    assert "▁ال" in set(whole) - set(source)  # an Arabic piece with its "▁" never reaches the encoder
+    tokenizer = MarianTokenizer.from_pretrained(folder)
+    texts = [">>ara<< " + text for text in [s for s, _ in EN_AR_PAIRS] + UNSEEN_EN]
+    given = {t for text in texts for t in tokenizer.convert_ids_to_tokens(tokenizer(text).input_ids)}
+    assert given <= set(source)
 
 
 def test_the_cut_is_the_default_conversion(settings, tiny_models):
     folder = tiny_models["translation"]
     engine = load_engine(settings, folder)
     assert settings.ct2_target_vocabulary == "cut" and engine.target_vocabulary == "cut" and not engine.use_vmap
-    assert conversion_key(folder, "int8").endswith("-cut1")
+    assert conversion_key(folder, "int8").endswith("-cut2")
     assert conversion_key(folder, "int8", "cut") != conversion_key(folder, "int8", "full")
     assert conversion_key(folder, "int8", "map") == conversion_key(folder, "int8", "full")  # one conversion
 
@@ -70,7 +96,10 @@ def test_the_cut_scores_are_the_whole_model_renormalised_over_the_target_tokens(
     )
     engine = CTranslate2Engine(folder, compute_type="float32", cache_dir=settings.cache_dir)
     vocab = engine.vocab
-    source, target = vocab.encode(PAIRS[3][0]), vocab.target.encode(PAIRS[3][1], out_type=str)
+    # The source holds a target piece ("s", its own row) and characters no vocabulary has (<unk>).
+    source = vocab.encode(PAIRS[3][0] + " " + UNSEEN_AR[0])
+    assert "s" in source and "<unk>" in source
+    target = vocab.target.encode(PAIRS[3][1], out_type=str)
     [cut_scores] = cut.score_batch([source], [target])
     [whole_scores] = whole.score_batch([source], [target])
 
@@ -89,27 +118,42 @@ def test_the_cut_scores_are_the_whole_model_renormalised_over_the_target_tokens(
 
 
 @pytest.mark.parametrize("beams", [1, 4])
-def test_outputs_are_the_same_cut_whole_and_in_transformers(settings, tiny_models, sample_text, beams):
-    article = [line for line in sample_text.splitlines() if line.strip()]
-    sources = KNOWN + [LONG_SENTENCE] + article
+@pytest.mark.parametrize(
+    "model, token, pairs, unseen",
+    [
+        ("translation", "", PAIRS, UNSEEN_AR),
+        ("translation_en_ar", ">>ara<<", EN_AR_PAIRS, UNSEEN_EN),
+        ("translation_en_ar", ">>arz<<", EN_ARZ_PAIRS, UNSEEN_EN),
+    ],
+)
+def test_outputs_are_the_same_cut_whole_and_in_transformers(
+    settings, tiny_models, sample_text, beams, model, token, pairs, unseen
+):
+    article = [line for line in sample_text.splitlines() if line.strip()] if model == "translation" else []
+    sources = [s for s, _ in pairs] + ([LONG_SENTENCE] if model == "translation" else []) + unseen + article
     base = settings.replace(beam_size=beams)
     outputs = {
         name: load_engine(
-            base.replace(ct2_compute_type=compute, ct2_target_vocabulary=vocabulary), tiny_models["translation"]
+            base.replace(ct2_compute_type=compute, ct2_target_vocabulary=vocabulary), tiny_models[model], None, token
         ).translate(sources)
         for name, compute, vocabulary in [
             ("cut", "int8", "cut"),
             ("full", "int8", "full"),
             ("map", "int8", "map"),
             ("cut float32", "float32", "cut"),
+            ("full float32", "float32", "full"),
         ]
     }
     outputs["transformers"] = load_engine(
-        base.replace(translation_engine="transformers"), tiny_models["translation"]
+        base.replace(translation_engine="transformers"), tiny_models[model], None, token
     ).translate(sources)
-    assert outputs["cut"][: len(KNOWN)] == [t for _, t in PAIRS]
+    assert outputs["cut"][: len(pairs)] == [t for _, t in pairs]
     assert outputs["cut"] == outputs["full"] == outputs["map"]
-    assert outputs["cut float32"] == outputs["transformers"]
+    assert outputs["cut float32"] == outputs["full float32"]
+    # CTranslate2's and transformers' beam searches part on a few of the tiny English->Arabic model's outputs for
+    # text it never saw, cut or whole alike (the whole conversion's output is the cut's): compared on its pairs.
+    compared = len(sources) if beams == 1 or model == "translation" else len(pairs)
+    assert outputs["cut float32"][:compared] == outputs["transformers"][:compared]
 
 
 def test_a_narrow_cut_binds_the_output(tiny_models, tmp_path):
