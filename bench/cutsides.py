@@ -65,11 +65,19 @@ def child(folder: str, model: str, shared: str, beam: int) -> None:
         "load": loaded - start,
         "translate": time.perf_counter() - loaded,
         "cpu": time.process_time() - cpu,
-        "peak": resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024,
+        "peak": peak_rss_mb(),
         "sentences": len(tokens),
         "lengths": sorted({len(r.hypotheses[0]) for r in results}),
     }
     print(json.dumps(figures))
+
+
+def peak_rss_mb() -> float:
+    """This process's peak RSS: VmHWM, which exec resets (ru_maxrss keeps the forking parent's, the conversion's)."""
+    for line in Path("/proc/self/status").read_text().splitlines():
+        if line.startswith("VmHWM:"):
+            return int(line.split()[1]) / 1024
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
 
 
 def main() -> None:
