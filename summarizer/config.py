@@ -82,7 +82,8 @@ class Settings(BaseSettings):
         "cut",
         description="CTranslate2 scores only target.spm's pieces and the special tokens, not the whole shared "
         "vocabulary (a correct output never holds another piece): cut (a conversion whose decoder holds only "
-        "them: the smallest output projection), map (the whole conversion with a vocabulary map) or full",
+        "them and whose encoder only the tokens the tokenizer can give: the smallest model), map (the whole "
+        "conversion with a vocabulary map) or full",
     )
     ct2_parallel_batches: int = Field(
         0, ge=0, le=64, description="CTranslate2 sub-batches decoded in parallel (0: one per core)"

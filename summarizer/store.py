@@ -432,8 +432,8 @@ def target_vocabulary_map(path: Path) -> str | None:
 
 def conversion_variant(path: Path, target_vocabulary: str) -> str:
     """The conversion a target_vocabulary setting needs: "cut" (the decoder cut to target_tokens, the encoder to
-    source_tokens) when the folder
-    has a target.spm, else "full" (the whole vocabulary, with vmap.txt when there is a target.spm)."""
+    source_tokens) when the folder has a target.spm, else "full" (the whole vocabulary, with vmap.txt when there
+    is a target.spm)."""
     if target_vocabulary not in TARGET_VOCABULARIES:
         raise ValueError(f"target_vocabulary must be one of {TARGET_VOCABULARIES}, not {target_vocabulary!r}")
     path = Path(path)
@@ -473,8 +473,8 @@ def converted(path: Path, compute_type: str, cache_dir: Path | None = None, targ
     """The CTranslate2 conversion of a transformers MarianMT folder, made once in the cache folder.
 
     target_vocabulary "cut": the decoder holds only target_tokens (when the folder has a target.spm) and the
-    encoder only source_tokens; "map" and
-    "full": the whole vocabulary, with target_vocabulary_map as vmap.txt. The model folder is only read.
+    encoder only source_tokens; "map" and "full": the whole vocabulary, with target_vocabulary_map as vmap.txt.
+    The model folder is only read.
     Concurrent processes may convert at the same time; the first to finish wins and the others discard their
     copy.
     """
