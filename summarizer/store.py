@@ -382,13 +382,10 @@ TARGET_VOCABULARIES = ("cut", "map", "full")
 def target_tokens(path: Path) -> list[str] | None:
     """The tokens a correct output can hold: target.spm's pieces and the special tokens that are in vocab.json,
     in vocabulary order. None when the folder has no target.spm or no vocab.json."""
-    path = Path(path)
-    if not (path / "target.spm").is_file() or not (path / "vocab.json").is_file():
+    loaded = _vocabulary_and_spm(path, "target.spm")
+    if loaded is None:
         return None
-    import sentencepiece as spm
-
-    vocab = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
-    target = spm.SentencePieceProcessor(model_file=str(path / "target.spm"))
+    vocab, target = loaded
     pieces = {target.id_to_piece(i) for i in range(target.get_piece_size())} | set(SPECIAL_TOKENS)
     # CTranslate2 splits a map on spaces and tabs; pieces never hold them (sentencepiece writes U+2581).
     return sorted((p for p in pieces if p in vocab and p and not any(c.isspace() for c in p)), key=vocab.get)
@@ -399,13 +396,10 @@ def source_tokens(path: Path) -> list[str] | None:
     special and target-language tokens, and runs of characters source.spm has no piece for (it hands such a
     run over whole, and MarianTokenizer looks it up in vocab.json). None when the folder has no source.spm or
     no vocab.json."""
-    path = Path(path)
-    if not (path / "source.spm").is_file() or not (path / "vocab.json").is_file():
+    loaded = _vocabulary_and_spm(path, "source.spm")
+    if loaded is None:
         return None
-    import sentencepiece as spm
-
-    vocab = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
-    source = spm.SentencePieceProcessor(model_file=str(path / "source.spm"))
+    vocab, source = loaded
     pieces = {source.id_to_piece(i) for i in range(source.get_piece_size())} | set(SPECIAL_TOKENS)
     # A character is unknown unless it is a normal piece itself (control and unused pieces never match text).
     known = {
@@ -418,6 +412,17 @@ def source_tokens(path: Path) -> list[str] | None:
         return token in pieces or bool(LANGUAGE_TOKEN.fullmatch(token)) or not any(c in known for c in token)
 
     return sorted((t for t in vocab if t and reachable(t)), key=vocab.get)
+
+
+def _vocabulary_and_spm(path: Path, spm_file: str):
+    """A MarianMT folder's vocab.json (token -> id) and one of its SentencePiece models; None without either."""
+    path = Path(path)
+    if not (path / spm_file).is_file() or not (path / "vocab.json").is_file():
+        return None
+    import sentencepiece as spm
+
+    vocab = json.loads((path / "vocab.json").read_text(encoding="utf-8"))
+    return vocab, spm.SentencePieceProcessor(model_file=str(path / spm_file))
 
 
 def target_vocabulary_map(path: Path) -> str | None:
