@@ -272,12 +272,15 @@ def cross_validated_report(data, repeats: int) -> None:
     sensitivity_report(articles, ref_counts, leads)
 
 
-def nested_report(label, grid, rules, articles, ref_counts, leads, repeats: int) -> dict[str, dict[str, float]]:
-    """Leave-one-out and repeated k-fold figures of choosing the weights in grid by each rule; prints the gains."""
+def nested_report(
+    label, grid, rules, articles, ref_counts, leads, repeats: int, make=ExtractiveSummarizer
+) -> dict[str, dict[str, float]]:
+    """Leave-one-out and repeated k-fold figures of choosing the weights in grid by each rule (the summarizer made
+    by make(**weights)); prints the gains."""
     points = list(itertools.product(*(range(len(v)) for v in grid.values())))
     configs = [{name: grid[name][j] for name, j in zip(grid, point)} for point in points]
     neighbours = grid_neighbours(points)
-    chosen = [[ExtractiveSummarizer(**c).select(s, "ar", k) for s, _, k in articles] for c in configs]
+    chosen = [[make(**c).select(s, "ar", k) for s, _, k in articles] for c in configs]
     r1 = [[fast_rouge1(s, rc, ch) for (s, _, _), rc, ch in zip(articles, ref_counts, row)] for row in chosen]
     n = len(articles)
     lead_r1 = mean_scores(leads)["rouge1"]

@@ -69,7 +69,7 @@ class ExtractiveSummarizer:
         if k >= n:
             return list(range(n))
         words = [content_words(s, language) for s in sentences]
-        vectors = _tfidf(words)
+        vectors = self.term_vectors(sentences, words, language)
         centroid: dict[str, float] = {}
         for v in vectors:
             for w, x in v.items():
@@ -106,6 +106,10 @@ class ExtractiveSummarizer:
             if i not in chosen:
                 chosen.append(i)
         return sorted(chosen)
+
+    def term_vectors(self, sentences: list[str], words: list[list[str]], language: str) -> list[dict[str, float]]:
+        """Each sentence's weighted content words: TF-IDF over the article's sentences."""
+        return _tfidf(words)
 
 
 def quoted_share(sentence: str) -> float:
