@@ -63,11 +63,14 @@ OTHER_ARABIC_SCRIPT = "und-Arab"  # an Arabic-script language none of the alphab
 _COMMON = "ءآأؤإئابتجخدرزسشغفقلمنو"
 _ARABIC_LOANS = "ثحذصضطظع"  # Arabic letters that Persian, Urdu, Pashto, Sindhi write in Arabic loanwords
 _ZWNJ = "\u200c"  # the zero-width non-joiner inside words (می‌روم, خانه‌ها): Persian, Urdu, Kurdish, Pashto
-# Letters where Arabic orthography never writes them, as two pseudo-letters (private-use characters, which no word
-# holds): ئ starting a word (Uyghur and Kurdish write every initial vowel so; Arabic writes أ إ), and ى inside a
-# word (Uyghur's i and e; Arabic writes ى only last, or before a final ء as in شىء).
+# Letters where Arabic orthography never writes them, as pseudo-letters (private-use characters, which no word
+# holds): ئ starting a word (Uyghur and Kurdish write every initial vowel so; Arabic writes أ إ), ى inside a
+# word (Uyghur's i and e; Arabic writes ى only last, or before a final ء as in شىء), and ؤ starting a word
+# (Kashmiri's ؤ, "v", as in ؤنِو "said"; Arabic writes ؤ only inside or at the end of a word).
 INITIAL_YEH_HAMZA = "\ue000"
 MEDIAL_MAKSURA = "\ue001"
+INITIAL_WAW_HAMZA = "\ue002"
+_INITIAL_HAMZA_SEATS = "ئؤ"  # seats that no Arabic word starts with: a word that does may be a PDF fragment
 _MEDIAL_MAKSURA = re.compile("ى[^ء]")
 _MEDIAL_MAKSURA_ONLY = re.compile("ى(?=[^ء])")  # the same, matching the ى alone
 # Informal and Egyptian writing types a word's final ي as ى, and keeps it when a pronoun or a verb's subject
@@ -100,7 +103,7 @@ _WRITES = {lang: _ALPHABET_SETS[lang] | frozenset(BORROWED.get(lang, {})) for la
 FOREIGN_COST = 12.0  # a word with a letter the language never writes
 # A long text may quote a few foreign words (a name in Urdu spelling) without changing language.
 FOREIGN_SHARE = 0.05
-# Words with a letter out of place (INITIAL_YEH_HAMZA, MEDIAL_MAKSURA) are tolerated up to this share: Arabic
+# Words with a letter out of place (INITIAL_YEH_HAMZA, MEDIAL_MAKSURA, INITIAL_WAW_HAMZA) are tolerated up to this share: Arabic
 # typing slips make one now and then (a missing space after على, ى typed for ي), Uyghur writes them in most words.
 # The largest share that refuses, on half of the UDHR, all that the foreign letters' share does (bench/langid_udhr.py).
 POSITION_SHARE = 0.34
@@ -253,14 +256,14 @@ class LanguageDetector:
     def _arabic_readings(self, words: list[str]) -> list[str]:
         """The words, with Arabic typing slips that put a letter out of place read as the Arabic words they are.
 
-        A word that starts with ئ is joined to the word before it when _fragment says it is the end of that word;
+        A word that starts with ئ or ؤ is joined to the word before it when _fragment says it is the end of that word;
         a word with ى inside is read as _slip_reading_of says. Other words are left as they are.
         """
         read: list[str] = []
         joined = False  # the last word read is a join, which is not joined again: chains of ئ words stay apart
         for word in words:
             if (
-                word[0] == "ئ"
+                word[0] in _INITIAL_HAMZA_SEATS
                 and read
                 and not joined
                 and len(read[-1]) + len(word) <= MAX_CACHED_WORD
@@ -277,13 +280,15 @@ class LanguageDetector:
         return read
 
     def _fragment(self, before: str, word: str) -> bool:
-        """Is word, which starts with ئ, the end of the word before it (a space copied from a PDF: الطا ئرة)?"""
+        """Is word, which starts with ئ or ؤ, the end of the word before it (a space copied from a PDF: الطا ئرة, ر ؤساء)?"""
         joined = before + word
         if self._known_arabic(joined):
             return True
         # PDF text breaks words where letters do not join (after ا د ر ز و). Uyghur and Sorani write ئ to start a
-        # word that starts with a vowel (ئاش, ئىش, ئو), Arabic inside a word before a consonant or ي (عا ئلة, ـا ئي).
-        return before[-1] in _NON_JOINING and word[1:2] not in _VOWEL_AFTER_HAMZA and not _MEDIAL_MAKSURA.search(joined)
+        # word that starts with a vowel (ئاش, ئىش, ئو), Arabic inside a word before a consonant or ي (عا ئلة, ـا ئي);
+        # neither starts a word with ؤ, which Arabic writes before a vowel too (ر ؤوس).
+        vowel_start = word[0] == "ئ" and word[1:2] in _VOWEL_AFTER_HAMZA
+        return before[-1] in _NON_JOINING and not vowel_start and not _MEDIAL_MAKSURA.search(joined)
 
     def _slip_reading_of(self, word: str) -> tuple[str, ...]:
         """A word with ى inside, read as Arabic when that reading is known Arabic: ى for ي at the end of a stem
@@ -590,11 +595,13 @@ def _ending_model(words: dict[str, set[str]]) -> dict[str, np.ndarray]:
 
 def _letter_profile_of(word: str) -> tuple[tuple[bool, ...], tuple[float, ...], tuple[bool, ...]]:
     """Per alphabet, does word have a letter foreign to it; per profiled language, what its letters cost; per
-    alphabet, does it have a letter only out of place (INITIAL_YEH_HAMZA, MEDIAL_MAKSURA)."""
+    alphabet, does it have a letter only out of place (INITIAL_YEH_HAMZA, MEDIAL_MAKSURA, INITIAL_WAW_HAMZA)."""
     letters = set(word)
     placed = set()
     if word[0] == "ئ":
         placed.add(INITIAL_YEH_HAMZA)
+    elif word[0] == "ؤ":
+        placed.add(INITIAL_WAW_HAMZA)
     if _MEDIAL_MAKSURA.search(word):
         placed.add(MEDIAL_MAKSURA)
     return (
