@@ -25,8 +25,8 @@ Two experiments, every choice made on English data only:
   documents), scored on the 150 CNN/DailyMail articles (summary_unseen's rouge-score scorer).
 
 Both beside the lead and the shipped ExtractiveSummarizer() on the same documents, with 95% bootstrap intervals
-over documents. Documents of over MAX_TRAIN_SENTENCES sentences are left out of training (one XSum page of live
-updates splits into 1,309), never out of a test.
+over documents. Documents of over MAX_TRAIN_SENTENCES sentences are left out of training (one XSum page, a
+programme's list of clips, splits into 1,309), never out of a test.
 """
 
 from __future__ import annotations
