@@ -186,7 +186,7 @@ def short_errors_left(data) -> None:
     for lang in ("fa", "ur"):
         for n in (1, 2):
             accepted = [cut(s, n) for s in data[lang] if detector.detect(cut(s, n)).language == "ar"]
-            words = [[w for w, _, _ in detect._running_words(text)] for text in accepted]
+            words = [[w for w, *_ in detect._running_words(text)] for text in accepted]
             arabic = sum(
                 all((v := detector._lexicon.vector(w.lower())) is not None and v[column] > 0 for w in ws)
                 for ws in words

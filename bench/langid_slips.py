@@ -11,6 +11,7 @@ at the first word where it can be made:
 * glued: no space after على, إلى, الى, حتى (إلى السوق -> إلىالسوق);
 * pdf-space: a space inside a word before ئ after a letter that does not
   join (مسائل -> مسا ئل), as text copied from PDFs carries;
+* pdf-space-waw: the same before ؤ (رؤساء -> ر ؤساء);
 * zwj: a zero-width joiner there instead (مسا\u200dئل);
 * hamza-above: ئ typed as ى and the combining hamza above (ى\u0654), which
   NFKC does not compose.
@@ -40,6 +41,7 @@ LENGTHS = (1, 2, 3, None)
 _SUFFIXED_YEH = re.compile(r"^(\w{2,})ي(ه|ها|هم|هما|هن|ك|كم|كما|كن|نا|ني)$")
 _GLUED = {"على", "إلى", "الى", "حتى"}
 _SPLIT_HAMZA = re.compile(r"(?<=\w[اأإآدذرزو])ئ(?=\w)")
+_SPLIT_WAW_HAMZA = re.compile(r"(?<=\w[اأإآدذرزو])ؤ(?=\w)")
 _SENTENCE_END = re.compile(r"(?<=[.!?؟])\s+")
 
 
@@ -54,9 +56,13 @@ def _glued(words: list[str], i: int) -> list[str] | None:
     return None
 
 
-def _pdf_space(words: list[str], i: int) -> list[str] | None:
-    match = _SPLIT_HAMZA.search(words[i])
+def _pdf_space(words: list[str], i: int, split: re.Pattern = _SPLIT_HAMZA) -> list[str] | None:
+    match = split.search(words[i])
     return None if match is None else [words[i][: match.start()], words[i][match.start() :]]
+
+
+def _pdf_space_waw(words: list[str], i: int) -> list[str] | None:
+    return _pdf_space(words, i, _SPLIT_WAW_HAMZA)
 
 
 def _zwj(words: list[str], i: int) -> list[str] | None:
@@ -74,6 +80,7 @@ SLIPS: dict[str, Callable[[list[str], int], list[str] | None]] = {
     "yeh-suffix": _yeh_suffix,
     "glued": _glued,
     "pdf-space": _pdf_space,
+    "pdf-space-waw": _pdf_space_waw,
     "zwj": _zwj,
     "hamza-above": _hamza_above,
 }

@@ -9,7 +9,8 @@ Four kinds of evidence, each where it is strong:
   letter outside a language's alphabet is evidence against it, strong for
   letters that language never writes (the Uyghur ە ې ۇ, the Sindhi ڪ ٽ, the
   Pashto ښ ځ, the Sorani ێ ڵ, the Urdu ٹ ے) or writes only elsewhere in a
-  word (ئ starting a word, ى inside one: Uyghur), mild for letters it borrows
+  word (ئ starting a word, ى inside one: Uyghur; ؤ starting a word: Kashmiri),
+  mild for letters it borrows
   (Gulf and Iraqi گ چ, Maghrebi ڤ ڭ, پ in loanwords). Arabic typing slips
   that put a letter out of place (علىكم, إلىالسوق, الطا ئرة) are first read
   as the Arabic words they are, where Uyghur words are not (mostly by the
@@ -103,8 +104,9 @@ _WRITES = {lang: _ALPHABET_SETS[lang] | frozenset(BORROWED.get(lang, {})) for la
 FOREIGN_COST = 12.0  # a word with a letter the language never writes
 # A long text may quote a few foreign words (a name in Urdu spelling) without changing language.
 FOREIGN_SHARE = 0.05
-# Words with a letter out of place (INITIAL_YEH_HAMZA, MEDIAL_MAKSURA, INITIAL_WAW_HAMZA) are tolerated up to this share: Arabic
-# typing slips make one now and then (a missing space after على, ى typed for ي), Uyghur writes them in most words.
+# Words with a letter out of place (INITIAL_YEH_HAMZA, MEDIAL_MAKSURA, INITIAL_WAW_HAMZA) are tolerated up to this
+# share: Arabic typing slips make one now and then (a missing space after على, ى typed for ي), Uyghur writes them in
+# most words.
 # The largest share that refuses, on half of the UDHR, all that the foreign letters' share does (bench/langid_udhr.py).
 POSITION_SHARE = 0.34
 # A word glued after a word that ends in ى (إلىالسوق) is read as two when the first is at least this frequent in
@@ -234,14 +236,18 @@ class LanguageDetector:
         if not words:
             return Evidence("none", 0.0, Detection(UNDETERMINED, 0.0, "none"))
         weights: dict[str, float] = {}
-        for _, script, weight in words:
+        for _, script, weight, _ in words:
             weights[script] = weights.get(script, 0.0) + weight
         script = max(weights, key=lambda s: (weights[s], s == "arabic", s == "latin"))
         share = weights[script] / sum(weights.values())
-        own = [word for word, s, _ in words if s == script]
+        own = [word for word, s, _, _ in words if s == script]
         letters: np.ndarray | None = None
         if script == "arabic":
-            read = self._arabic_readings(own)
+            # A word may be the end of the one before it only when a space alone parts them (not زِ، ؤنِو).
+            spaced = [
+                gap and k > 0 and words[k - 1][1] == script for k, (_, s, _, gap) in enumerate(words) if s == script
+            ]
+            read = self._arabic_readings(own, spaced)
             # Words read apart or together do not change how many slips the text may hold.
             costs = self._arabic_letters(read, min(len(own), len(read)))
             own = read
@@ -253,17 +259,19 @@ class LanguageDetector:
             return Evidence(script, share, Detection(UNDETERMINED, 0.0, script))
         return Evidence(script, share, None, ngrams, self._lexical(own), letters)
 
-    def _arabic_readings(self, words: list[str]) -> list[str]:
+    def _arabic_readings(self, words: list[str], spaced: list[bool]) -> list[str]:
         """The words, with Arabic typing slips that put a letter out of place read as the Arabic words they are.
 
-        A word that starts with ئ or ؤ is joined to the word before it when _fragment says it is the end of that word;
-        a word with ى inside is read as _slip_reading_of says. Other words are left as they are.
+        A word that starts with ئ or ؤ is joined to the word before it when only a space parts them (spaced) and
+        _fragment says it is the end of that word; a word with ى inside is read as _slip_reading_of says. Other words
+        are left as they are.
         """
         read: list[str] = []
         joined = False  # the last word read is a join, which is not joined again: chains of ئ words stay apart
-        for word in words:
+        for word, after_space in zip(words, spaced):
             if (
                 word[0] in _INITIAL_HAMZA_SEATS
+                and after_space
                 and read
                 and not joined
                 and len(read[-1]) + len(word) <= MAX_CACHED_WORD
@@ -280,7 +288,7 @@ class LanguageDetector:
         return read
 
     def _fragment(self, before: str, word: str) -> bool:
-        """Is word, which starts with ئ or ؤ, the end of the word before it (a space copied from a PDF: الطا ئرة, ر ؤساء)?"""
+        """Is word, which starts with ئ or ؤ, the end of the word before it (a PDF's space: الطا ئرة, ر ؤساء)?"""
         joined = before + word
         if self._known_arabic(joined):
             return True
@@ -634,8 +642,9 @@ def _distinctive(word: str, lang: str) -> int:
     return sum(ch in ALPHABETS[lang] and ch not in shared for ch in word)
 
 
-def _running_words(text: str) -> list[tuple[str, str, float]]:
-    """(word, script, weight) for each word; quoted words and capitalised Latin words weigh less."""
+def _running_words(text: str) -> list[tuple[str, str, float, bool]]:
+    """(word, script, weight, spaced) for each word; quoted words and capitalised Latin words weigh less; spaced:
+    only white space parts the word from the one before it."""
     # NFKC: PDF copies often carry presentation forms (the lam-alef ligature ﻻ) instead of letters.
     text = unicodedata.normalize("NFKC", text)
     # ى with a hamza above is ئ as it looks (NFKC composes ي with it, not ى); the joiner only shapes letters and
@@ -650,6 +659,7 @@ def _running_words(text: str) -> list[tuple[str, str, float]]:
     quoted = [m.span() for m in _QUOTED.finditer(text)]  # in order, not overlapping
     starts = [a for a, _ in quoted]
     words = []
+    end = 0
     for match in _WORD.finditer(text):
         word = match.group()
         script = _script(word[0])
@@ -657,7 +667,9 @@ def _running_words(text: str) -> list[tuple[str, str, float]]:
         inside = bisect.bisect_right(starts, match.start()) - 1  # the last quote opened at or before the word
         if inside >= 0 and match.start() < quoted[inside][1]:
             weight *= QUOTED_WEIGHT
-        words.append((word, script, weight))
+        gap = text[end : match.start()]
+        words.append((word, script, weight, bool(gap) and gap.isspace()))
+        end = match.end()
     return words
 
 
