@@ -18,7 +18,6 @@ from __future__ import annotations
 
 import argparse
 import dataclasses
-import re
 import sys
 from collections import Counter
 from functools import cache
@@ -32,9 +31,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import easc_rouge as er
 import summary_unseen
 from summarizer.summarize.extractive import ExtractiveSummarizer
-from summarizer.textnorm import ARABIC_STOP_WORDS, ENGLISH_STOP_WORDS, normalize_arabic, rouge_tokens, stem_arabic
+from summarizer.textnorm import content_word_forms, rouge_tokens
 
-_WORD = re.compile(r"\w+")
 # Word weight from its Zipf frequency z; "tfidf" is the shipped weighting.
 WEIGHTINGS = {
     "9 - z (information content)": lambda z: max(0.5, 9.0 - z),
@@ -53,18 +51,9 @@ def zipf(word: str, language: str) -> float:
     return zipf_frequency(word, language)
 
 
-def weighted_words(sentence: str, language: str) -> list[tuple[str, str]]:
-    """(surface form, stem) of the sentence's content words, as textnorm.content_words finds them."""
-    if language == "ar":
-        words = _WORD.findall(normalize_arabic(sentence))
-        return [(w, stem_arabic(w)) for w in words if w not in ARABIC_STOP_WORDS and not w.isdigit()]
-    words = _WORD.findall(sentence.lower())
-    return [(w, w.rstrip("s") if len(w) > 3 else w) for w in words if w not in ENGLISH_STOP_WORDS and not w.isdigit()]
-
-
 @dataclasses.dataclass(frozen=True)
 class BackgroundSummarizer(ExtractiveSummarizer):
-    """The shipped summarizer with a word weighted by its rarity in Arabic at large (weighting "tfidf": shipped)."""
+    """The shipped summarizer with a word weighted by its rarity in the language (weighting "tfidf": shipped)."""
 
     weighting: str = "tfidf"
 
@@ -76,7 +65,7 @@ class BackgroundSummarizer(ExtractiveSummarizer):
         vectors = []
         for sentence in sentences:
             vector: Counter = Counter()
-            for surface, stem in weighted_words(sentence, language):
+            for surface, stem in content_word_forms(sentence, language):
                 vector[stem] += weight(zipf(surface, language))
             vectors.append(dict(vector))
         return vectors

@@ -214,9 +214,11 @@ def transfer_report(data: list[tuple[str, str, str]], eval_dir: Path) -> None:
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
-    parser.add_argument("--set", choices=sorted(SETS), action="append", help="one set (default: both)")
+    parser.add_argument("--set", choices=sorted(SETS), action="append", help="one set (default: all three)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N documents of each (a quick look)")
-    parser.add_argument("--transfer", action="store_true", help="weights chosen on CNN/DailyMail, scored on EASC")
+    parser.add_argument(
+        "--transfer", action="store_true", help="weights chosen on CNN/DailyMail (whatever --set says), scored on EASC"
+    )
     parser.add_argument("--eval-dir", type=Path, default=easc_rouge.default_eval_dir("easc-dev"))
     args = parser.parse_args(argv)
     paths = fetch(args.cache)

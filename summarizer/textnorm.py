@@ -57,11 +57,16 @@ def stem_arabic(word: str) -> str:
 
 def content_words(text: str, language: str) -> list[str]:
     """The normalised, stemmed words of text without stop words, for ranking."""
+    return [stem for _, stem in content_word_forms(text, language)]
+
+
+def content_word_forms(text: str, language: str) -> list[tuple[str, str]]:
+    """(normalised word, its stem) for each word of text that is not a stop word or a number."""
     if language == "ar":
         words = _WORD.findall(normalize_arabic(text))
-        return [stem_arabic(w) for w in words if w not in ARABIC_STOP_WORDS and not w.isdigit()]
+        return [(w, stem_arabic(w)) for w in words if w not in ARABIC_STOP_WORDS and not w.isdigit()]
     words = _WORD.findall(text.lower())
-    return [w.rstrip("s") if len(w) > 3 else w for w in words if w not in ENGLISH_STOP_WORDS and not w.isdigit()]
+    return [(w, w.rstrip("s") if len(w) > 3 else w) for w in words if w not in ENGLISH_STOP_WORDS and not w.isdigit()]
 
 
 def rouge_tokens(text: str) -> list[str]:
