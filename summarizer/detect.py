@@ -10,8 +10,8 @@ Four kinds of evidence, each where it is strong:
   letters that language never writes (the Uyghur ە ې ۇ, the Sindhi ڪ ٽ, the
   Pashto ښ ځ, the Sorani ێ ڵ, the Urdu ٹ ے) or writes only elsewhere in a
   word (ئ starting a word, ى inside one: Uyghur; ؤ starting a word: Kashmiri),
-  mild for letters it borrows
-  (Gulf and Iraqi گ چ, Maghrebi ڤ ڭ, پ in loanwords). Arabic typing slips
+  mild for letters it borrows (Gulf and Iraqi گ چ, Maghrebi ڤ ڭ, پ in
+  loanwords). Arabic typing slips
   that put a letter out of place (علىكم, إلىالسوق, الطا ئرة) are first read
   as the Arabic words they are, where Uyghur words are not (mostly by the
   Arabic word list). Languages without
@@ -72,6 +72,9 @@ INITIAL_YEH_HAMZA = "\ue000"
 MEDIAL_MAKSURA = "\ue001"
 INITIAL_WAW_HAMZA = "\ue002"
 _INITIAL_HAMZA_SEATS = "ئؤ"  # seats that no Arabic word starts with: a word that does may be a PDF fragment
+# Format characters that copies carry between the parts of a split word like a space (direction marks, the zero-width
+# space, the byte-order mark, the soft hyphen); the non-joiner is a letter of Persian and Urdu spelling, not one.
+_INVISIBLE = frozenset("\u200b\u200e\u200f\ufeff\u00ad\u2060")
 _MEDIAL_MAKSURA = re.compile("ى[^ء]")
 _MEDIAL_MAKSURA_ONLY = re.compile("ى(?=[^ء])")  # the same, matching the ى alone
 # Informal and Egyptian writing types a word's final ي as ى, and keeps it when a pronoun or a verb's subject
@@ -243,7 +246,7 @@ class LanguageDetector:
         own = [word for word, s, _, _ in words if s == script]
         letters: np.ndarray | None = None
         if script == "arabic":
-            # A word may be the end of the one before it only when a space alone parts them (not زِ، ؤنِو).
+            # A word may be the end of the one before it only when white space parts them (not زِ، ؤنِو).
             spaced = [
                 gap and k > 0 and words[k - 1][1] == script for k, (_, s, _, gap) in enumerate(words) if s == script
             ]
@@ -262,7 +265,7 @@ class LanguageDetector:
     def _arabic_readings(self, words: list[str], spaced: list[bool]) -> list[str]:
         """The words, with Arabic typing slips that put a letter out of place read as the Arabic words they are.
 
-        A word that starts with ئ or ؤ is joined to the word before it when only a space parts them (spaced) and
+        A word that starts with ئ or ؤ is joined to the word before it when only white space parts them (spaced) and
         _fragment says it is the end of that word; a word with ى inside is read as _slip_reading_of says. Other words
         are left as they are.
         """
@@ -644,7 +647,7 @@ def _distinctive(word: str, lang: str) -> int:
 
 def _running_words(text: str) -> list[tuple[str, str, float, bool]]:
     """(word, script, weight, spaced) for each word; quoted words and capitalised Latin words weigh less; spaced:
-    only white space parts the word from the one before it."""
+    only white space (line breaks too) or invisible marks part the word from the one before it."""
     # NFKC: PDF copies often carry presentation forms (the lam-alef ligature ﻻ) instead of letters.
     text = unicodedata.normalize("NFKC", text)
     # ى with a hamza above is ئ as it looks (NFKC composes ي with it, not ى); the joiner only shapes letters and
@@ -668,7 +671,7 @@ def _running_words(text: str) -> list[tuple[str, str, float, bool]]:
         if inside >= 0 and match.start() < quoted[inside][1]:
             weight *= QUOTED_WEIGHT
         gap = text[end : match.start()]
-        words.append((word, script, weight, bool(gap) and gap.isspace()))
+        words.append((word, script, weight, bool(gap) and all(ch.isspace() or ch in _INVISIBLE for ch in gap)))
         end = match.end()
     return words
 

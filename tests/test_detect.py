@@ -143,6 +143,8 @@ def test_arabic_with_a_maksura_inside_a_word_is_still_arabic(detector, text):
         "ر ؤساء",  # ... or before ؤ, which no Arabic word starts with
         "بر ؤية",
         "ر ؤوس",  # ... also before a vowel, where initial ئ would be Uyghur or Sorani
+        "ر\u200f ؤساء",  # ... and with a direction mark, or a zero-width space, beside the space or instead of it
+        "الطا\u200bئرة",
         "رى\u0654يس الوزراء",  # ى and a combining hamza above, which NFKC leaves apart: ئ as it looks
         "هادى\u064b\u0654ا",  # the same with a tanween between them (canonical order)
     ],
@@ -173,8 +175,9 @@ def test_uyghur_words_are_not_read_as_arabic_slips(detector, text):
 
 
 # Kashmiri starts words with ؤ ("v": ؤنِو, "said"), which no Arabic word does and no alphabet listed here allows.
-# A word is read as the end of the one before it only when a space alone parts them: not across a comma.
-@pytest.mark.parametrize("text", ["ؤنِو", "ؤنِو،", "زِ، ؤنِو"])
+# A word is read as the end of the one before it only when white space parts them: not across a comma or a word in
+# another script.
+@pytest.mark.parametrize("text", ["ؤنِو", "ؤنِو،", "زِ، ؤنِو", "زِ X ؤنِو"])
 def test_a_word_starting_with_waw_hamza_is_not_arabic(detector, text):
     assert detector.detect(text).language == "und-Arab"
 
