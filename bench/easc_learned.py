@@ -238,14 +238,23 @@ class Data:
         return self._r1[i, chosen]
 
 
-def train(data: Data, idx: list[int], cols: list[int], lam: float, alpha: float, fit: str):
-    """The model fitted on articles idx: columns, weights, standardisation, lead-prior weight and scales."""
-    x = np.vstack([data.arts[i]["x"][:, cols] for i in idx])
+def fit_standardised(xs: list[np.ndarray], ys: list[np.ndarray], lam: float, fit: str):
+    """Weights fitted on the documents' standardised features (pairwise within a document, else pointwise), and
+    the standardisation (mean, sd)."""
+    x = np.vstack(xs)
     mu, sd = x.mean(0), x.std(0) + 1e-9
     if fit == "pairwise":  # (anything else: pointwise)
-        w = fit_pairwise([((data.arts[i]["x"][:, cols] - mu) / sd, data.arts[i]["y"]) for i in idx], lam)
+        w = fit_pairwise([((xd - mu) / sd, yd) for xd, yd in zip(xs, ys)], lam)
     else:
-        w = fit_logistic((x - mu) / sd, np.concatenate([data.arts[i]["y"] for i in idx]), lam)
+        w = fit_logistic((x - mu) / sd, np.concatenate(ys), lam)
+    return w, mu, sd
+
+
+def train(data: Data, idx: list[int], cols: list[int], lam: float, alpha: float, fit: str):
+    """The model fitted on articles idx: columns, weights, standardisation, lead-prior weight and scales."""
+    xs = [data.arts[i]["x"][:, cols] for i in idx]
+    w, mu, sd = fit_standardised(xs, [data.arts[i]["y"] for i in idx], lam, fit)
+    x = np.vstack(xs)
     scale = float((((x - mu) / sd) @ w[1:]).std()) + 1e-9
     lead = np.concatenate([data.arts[i]["x"][:, 0] for i in idx])
     return cols, w, mu, sd, alpha, scale, float(lead.mean()), float(lead.std()), fit

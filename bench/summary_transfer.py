@@ -1,7 +1,7 @@
 """A sentence scorer learned on English human summaries, tested once on the EASC dev articles, which it never saw.
 
 Usage: python bench/summary_transfer.py [--cache ~/.cache/summarizer-bench/registry] [--eval-dir ../shared/eval/easc-dev]
-                                        [--limit N]
+                                        [--limit N] [--skip-easc]
 
 The scorers of bench/easc_learned.py (its features, which do not depend on the language or the topic; pointwise
 and pairwise L2-regularised logistic regression; generic and compact feature sets; the top k sentences kept with
@@ -112,12 +112,8 @@ class Doc:
         return self._r1[chosen]
 
     def oracle(self) -> tuple[int, ...]:
-        """summary_unseen.oracle's choice: k sentences added greedily for the best ROUGE-1, ties to the earliest."""
-        chosen: list[int] = []
-        for _ in range(min(self.k, len(self.sentences))):
-            rest = [i for i in range(len(self.sentences)) if i not in chosen]
-            chosen.append(max(rest, key=lambda i: (self.r1(tuple(sorted([*chosen, i]))), -i)))
-        return tuple(sorted(chosen))
+        """summary_unseen.oracle's choice (k sentences added greedily for the best ROUGE-1), with the memoised r1."""
+        return tuple(su.oracle(self.sentences, self.reference, self.k, lambda chosen: self.r1(tuple(chosen))))
 
 
 def english(paths: dict[str, Path], limit: int | None) -> dict[str, list[Doc]]:
@@ -132,12 +128,7 @@ def english(paths: dict[str, Path], limit: int | None) -> dict[str, list[Doc]]:
 def train(docs: list[Doc], cols: list[int], lam: float, fit: str):
     """A model fitted on the documents (those of at most MAX_TRAIN_SENTENCES): columns, weights, standardisation."""
     docs = [d for d in docs if len(d.sentences) <= MAX_TRAIN_SENTENCES]
-    x = np.vstack([d.x[:, cols] for d in docs])
-    mu, sd = x.mean(0), x.std(0) + 1e-9
-    if fit == "pairwise":
-        w = el.fit_pairwise([((d.x[:, cols] - mu) / sd, d.y) for d in docs], lam)
-    else:
-        w = el.fit_logistic((x - mu) / sd, np.concatenate([d.y for d in docs]), lam)
+    w, mu, sd = el.fit_standardised([d.x[:, cols] for d in docs], [d.y for d in docs], lam, fit)
     return cols, w, mu, sd
 
 
@@ -164,20 +155,15 @@ def cnn_cv(docs: dict[str, list[Doc]], combo, cols, lam, fit) -> float:
     if "cnn_dm" not in combo:  # nothing of CNN/DailyMail in training: one fit, every article held out
         model = train(others, cols, lam, fit)
         return statistics.mean(d.r1(pick(model, d.x, d.vectors, d.k)) for d in cnn)
-    fold = folds_of(len(cnn))
-    total = 0.0
-    for f in range(FOLDS):
-        model = train(others + [d for d, g in zip(cnn, fold) if g != f], cols, lam, fit)
-        total += sum(d.r1(pick(model, d.x, d.vectors, d.k)) for d, g in zip(cnn, fold) if g == f)
-    return total / len(cnn)
+    return pooled_cv(cnn, cols, lam, fit, others)
 
 
-def pooled_cv(docs: list[Doc], cols, lam, fit) -> float:
-    """Mean ROUGE-1 over the documents, each scored by a model trained on the other folds (5 folds)."""
+def pooled_cv(docs: list[Doc], cols, lam, fit, also: list[Doc] | None = None) -> float:
+    """Mean ROUGE-1 over the documents, each scored by a model trained on the other folds (5 folds) and on also."""
     fold = folds_of(len(docs))
     total = 0.0
     for f in range(FOLDS):
-        model = train([d for d, g in zip(docs, fold) if g != f], cols, lam, fit)
+        model = train([*(also or []), *(d for d, g in zip(docs, fold) if g != f)], cols, lam, fit)
         total += sum(d.r1(pick(model, d.x, d.vectors, d.k)) for d, g in zip(docs, fold) if g == f)
     return total / len(docs)
 
