@@ -230,15 +230,20 @@ def easc_experiment(docs: dict[str, list[Doc]], eval_dir: Path | None) -> None:
             f"- {name}: trained on {' + '.join(SHORT[c] for c in combo)}, λ {lam:g}, held-out CNN/DM gain "
             f"{value - cnn_lead:+.2f}; standardised weights {weights_text(model)}"
         )
-    print(f"\n## Scored once on the {len(arabic)} EASC dev articles (never seen; all four models shown)\n")
-    print(
-        f"| method | R-1 | R-2 | R-L | minus the lead, R-1 | minus shipped, R-1 | same as the lead (of {len(arabic)}) |"
-    )
+    rows = {label: (m, gain, versus, same or str(len(arabic))) for label, (m, gain, versus, same) in rows.items()}
+    title = f"Scored once on the {len(arabic)} EASC dev articles (never seen; all four models shown)"
+    print_table(title, f"same as the lead (of {len(arabic)})", rows, notes)
+
+
+def print_table(title: str, last: str, rows: dict, notes: list[str]) -> None:
+    """A markdown table of ROUGE rows (scores, gain over the lead, over the shipped summarizer, a last column)."""
+    print(f"\n## {title}\n")
+    print(f"| method | R-1 | R-2 | R-L | minus the lead, R-1 | minus shipped, R-1 | {last} |")
     print("|---|---|---|---|---|---|---|")
-    for label, (m, gain, versus, same) in rows.items():
+    for label, (m, gain, versus, extra) in rows.items():
         print(
             f"| {label} | {m['rouge1']:.2f} | {m['rouge2']:.2f} | {m['rougeL']:.2f} | {gain.replace(' R-1', '')} | "
-            f"{versus.replace(' R-1', '')} | {same or len(arabic)} |"
+            f"{versus.replace(' R-1', '')} | {extra} |"
         )
     print()
     print("\n".join(notes))
@@ -283,16 +288,8 @@ def cnn_experiment(docs: dict[str, list[Doc]]) -> None:
             f"{value - pool_lead:+.2f} (λ {lam:g}, {el.FEATURES[cols[0]]})",
         )
         notes.append(f"- {name}: standardised weights {weights_text(model)}")
-    print(f"\n## Trained on XSum + WikiLingua, scored on the {len(cnn)} CNN/DailyMail articles (never seen)\n")
-    print("| method | R-1 | R-2 | R-L | minus the lead, R-1 | minus shipped, R-1 | 5-fold gain on XSum+WikiLingua |")
-    print("|---|---|---|---|---|---|---|")
-    for label, (m, gain, versus, cv) in rows.items():
-        print(
-            f"| {label} | {m['rouge1']:.2f} | {m['rouge2']:.2f} | {m['rougeL']:.2f} | {gain.replace(' R-1', '')} | "
-            f"{versus.replace(' R-1', '')} | {cv} |"
-        )
-    print()
-    print("\n".join(notes))
+    title = f"Trained on XSum + WikiLingua, scored on the {len(cnn)} CNN/DailyMail articles (never seen)"
+    print_table(title, "5-fold gain on XSum+WikiLingua", rows, notes)
 
 
 def main(argv=None) -> None:
