@@ -220,12 +220,8 @@ def easc_experiment(docs: dict[str, list[Doc]], eval_dir: Path | None) -> None:
             picks.append(pick(model, x, vectors, k))
         ours = [er.scores(s, refs, c) for (s, refs, _), c in zip(arabic, picks)]
         label = f"{name}{' **(chosen on CNN/DM)**' if name == chosen_model else ''}"
-        rows[label] = (
-            er.mean_scores(ours),
-            er.interval([a["rouge1"] - b["rouge1"] for a, b in zip(ours, lead_rows)]),
-            er.interval([a["rouge1"] - b["rouge1"] for a, b in zip(ours, shipped_rows)]),
-            f"{sum(c == tuple(er.lead(s, k)) for c, (s, _, k) in zip(picks, arabic))}",
-        )
+        same = sum(c == tuple(er.lead(s, k)) for c, (s, _, k) in zip(picks, arabic))
+        rows[label] = table_row(ours, lead_rows, shipped_rows, str(same))
         notes.append(
             f"- {name}: trained on {' + '.join(SHORT[c] for c in combo)}, λ {lam:g}, held-out CNN/DM gain "
             f"{value - cnn_lead:+.2f}; standardised weights {weights_text(model)}"
@@ -233,6 +229,16 @@ def easc_experiment(docs: dict[str, list[Doc]], eval_dir: Path | None) -> None:
     rows = {label: (m, gain, versus, same or str(len(arabic))) for label, (m, gain, versus, same) in rows.items()}
     title = f"Scored once on the {len(arabic)} EASC dev articles (never seen; all four models shown)"
     print_table(title, f"same as the lead (of {len(arabic)})", rows, notes)
+
+
+def table_row(ours: list[dict], lead_rows: list[dict], shipped_rows: list[dict], extra: str) -> tuple:
+    """A print_table row: mean scores, per-document R-1 gain over the lead and over the shipped summarizer, extra."""
+    return (
+        er.mean_scores(ours),
+        er.interval([a["rouge1"] - b["rouge1"] for a, b in zip(ours, lead_rows)]),
+        er.interval([a["rouge1"] - b["rouge1"] for a, b in zip(ours, shipped_rows)]),
+        extra,
+    )
 
 
 def print_table(title: str, last: str, rows: dict, notes: list[str]) -> None:
@@ -281,11 +287,8 @@ def cnn_experiment(docs: dict[str, list[Doc]]) -> None:
         model = train(pool, cols, lam, fit)
         ours = [rouge(d, pick(model, d.x, d.vectors, d.k)) for d in cnn]
         label = f"{name}{' **(chosen by the XSum+WikiLingua cross-validation)**' if name == chosen_model else ''}"
-        rows[label] = (
-            er.mean_scores(ours),
-            er.interval([a["rouge1"] - b["rouge1"] for a, b in zip(ours, lead_rows)]),
-            er.interval([a["rouge1"] - b["rouge1"] for a, b in zip(ours, shipped_rows)]),
-            f"{value - pool_lead:+.2f} (λ {lam:g}, {el.FEATURES[cols[0]]})",
+        rows[label] = table_row(
+            ours, lead_rows, shipped_rows, f"{value - pool_lead:+.2f} (λ {lam:g}, {el.FEATURES[cols[0]]})"
         )
         notes.append(f"- {name}: standardised weights {weights_text(model)}")
     title = f"Trained on XSum + WikiLingua, scored on the {len(cnn)} CNN/DailyMail articles (never seen)"
