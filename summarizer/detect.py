@@ -11,10 +11,9 @@ Four kinds of evidence, each where it is strong:
   Pashto ښ ځ, the Sorani ێ ڵ, the Urdu ٹ ے) or writes only elsewhere in a
   word (ئ starting a word, ى inside one: Uyghur; ؤ starting a word: Kashmiri),
   mild for letters it borrows (Gulf and Iraqi گ چ, Maghrebi ڤ ڭ, پ in
-  loanwords). Arabic typing slips
-  that put a letter out of place (علىكم, إلىالسوق, الطا ئرة) are first read
-  as the Arabic words they are, where Uyghur words are not (mostly by the
-  Arabic word list). Languages without
+  loanwords). Arabic typing slips that put a letter out of place (علىكم,
+  إلىالسوق, الطا ئرة) are first read as the Arabic words they are, where
+  Uyghur words are not (mostly by the Arabic word list). Languages without
   a langdetect profile (ug, sd, ps, ckb) are named from their letters, and
   letters of no language listed here give "und-Arab";
 * character n-grams scored with langdetect's profiles deterministically (naive
@@ -248,7 +247,7 @@ class LanguageDetector:
         if script == "arabic":
             # A word may be the end of the one before it only when white space parts them (not زِ، ؤنِو).
             spaced = [
-                gap and k > 0 and words[k - 1][1] == script for k, (_, s, _, gap) in enumerate(words) if s == script
+                apart and k > 0 and words[k - 1][1] == script for k, (_, s, _, apart) in enumerate(words) if s == script
             ]
             read = self._arabic_readings(own, spaced)
             # Words read apart or together do not change how many slips the text may hold.
