@@ -274,7 +274,7 @@ def grid_picks(sentences: list[str], language: str, k: int, summarizers: list) -
     return picks
 
 
-def fast_rouge1(counts: list[Counter], refs: list[Counter], chosen) -> float:
+def counts_rouge1(counts: list[Counter], refs: list[Counter], chosen) -> float:
     """ROUGE-1 F1 x100 of the chosen sentences (their token counts) averaged over the references, as rouge-score."""
     summary: Counter = Counter()
     for i in chosen:
@@ -323,7 +323,7 @@ def pooled_report(paths: dict[str, Path], eval_dir: Path, limit: int | None) -> 
     picks: dict[str, list[list[tuple[int, ...]]]] = {}
     for name, docs in domains.items():
         per_doc = [grid_picks(s, language, k, summarizers) for s, language, k, _, _, _ in docs]
-        leads = [fast_rouge1(counts, refs, lead(s, k)) for s, _, k, counts, refs, _ in docs]
+        leads = [counts_rouge1(counts, refs, lead(s, k)) for s, _, k, counts, refs, _ in docs]
         memo: dict[tuple[int, tuple[int, ...]], float] = {}
         rows = []
         for c in range(len(configs)):
@@ -331,7 +331,7 @@ def pooled_report(paths: dict[str, Path], eval_dir: Path, limit: int | None) -> 
             for d, (_, _, _, counts, refs, _) in enumerate(docs):
                 key = (d, per_doc[d][c])
                 if key not in memo:
-                    memo[key] = fast_rouge1(counts, refs, per_doc[d][c])
+                    memo[key] = counts_rouge1(counts, refs, per_doc[d][c])
                 row.append(memo[key] - leads[d])
             rows.append(row)
         gains[name], picks[name] = rows, per_doc
@@ -344,7 +344,7 @@ def pooled_report(paths: dict[str, Path], eval_dir: Path, limit: int | None) -> 
             s, language, k, counts, refs, exact = docs[d]
             chosen = summarizers[c].select(s, language, k)
             assert tuple(chosen) == picks[name][d][c], (name, d, configs[c])
-            assert abs(exact(chosen) - fast_rouge1(counts, refs, chosen)) < 1e-9, (name, d, configs[c])
+            assert abs(exact(chosen) - counts_rouge1(counts, refs, chosen)) < 1e-9, (name, d, configs[c])
             assert abs(exact(chosen) - exact(lead(s, k)) - gains[name][c][d]) < 1e-9, (name, d, configs[c])
             checked += 1
     mean_gain = {name: [statistics.mean(row) for row in rows] for name, rows in gains.items()}
@@ -364,7 +364,8 @@ def pooled_report(paths: dict[str, Path], eval_dir: Path, limit: int | None) -> 
     rules = {"best mean": statistics.mean, "best minimum": min}
     sizes = ", ".join(f"{name} {len(docs)}" for name, docs in domains.items())
     print(f"\nWeights ({', '.join(grid)}) chosen among the {len(configs)} grid points on all domains but one")
-    print(f"({sizes} documents; each domain weighs the same), scored on the one left out; R-1 gain over the lead")
+    print("(each domain weighs the same), scored on the one left out; R-1 gain over the lead")
+    print(f"Documents: {sizes}")
     print(f"({checked} random (document, point) pairs checked against select() and the exact ROUGE: all equal)\n")
     print(
         "| held out | rule | chosen on the other three | there: mean / minimum | chosen, on the held-out domain (95%) "
