@@ -1,7 +1,7 @@
 """ROUGE of the extractive summary against the lead on text it never saw: XSum, CNN/DailyMail, WikiLingua.
 
 Usage: python bench/summary_unseen.py [--cache ~/.cache/summarizer-bench/registry]
-                                      [--set xsum|cnn_dm|wikilingua_en ...] [--limit N] [--transfer]
+                                      [--set xsum|cnn_dm|wikilingua_en ...] [--limit N] [--transfer | --pooled]
 
 Data: PyPI `bigbench==1.0.0` (the BIG-bench benchmark, Apache-2.0) ships
 English articles with human summaries in three tasks; two are GEM's (each the
@@ -41,10 +41,13 @@ import argparse
 import hashlib
 import itertools
 import json
+import random
 import statistics
 import subprocess
 import sys
 import tarfile
+import time
+from collections import Counter
 from pathlib import Path
 
 from rouge_score import rouge_scorer
@@ -55,7 +58,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import easc_rouge
 from easc_rouge import BEFORE, interval, lead, mean_scores, sentences_of
 from summarizer.segment import split_sentences
-from summarizer.summarize.extractive import ExtractiveSummarizer
+from summarizer.summarize.extractive import _TERMINATED, ExtractiveSummarizer, _contains, _cosine, quoted_share
+from summarizer.textnorm import content_words, rouge_tokens
 
 BIGBENCH = "bigbench==1.0.0"
 # Set -> (file in the sdist, its SHA-256).
@@ -217,6 +221,229 @@ def transfer_report(data: list[tuple[str, str, str]], eval_dir: Path) -> None:
         print(f"| {rank} | {configs[c]} | {fits[c]:+.2f} | {interval(gains)} |")
 
 
+def grid_picks(sentences: list[str], language: str, k: int, summarizers: list) -> list[tuple[int, ...]]:
+    """What summarizer.select(sentences, language, k) returns for each of summarizers (which differ only in
+    centrality_weight, full_length and length_exponent), computing once what those weights do not change."""
+    n = len(sentences)
+    if k >= n:
+        return [tuple(range(n))] * len(summarizers)
+    base = summarizers[0]
+    words = [content_words(s, language) for s in sentences]
+    vectors = base.term_vectors(sentences, words, language)
+    centroid: dict[str, float] = {}
+    for v in vectors:
+        for w, x in v.items():
+            centroid[w] = centroid.get(w, 0.0) + x
+    mean_length = max(1.0, sum(len(w) for w in words) / n)
+    # The same operations in the same order as select(), so that scores and ties come out bit for bit the same.
+    position = [base.position_weight * (1.0 / (i + 1) ** base.position_exponent) for i in range(n)]
+    central = [_cosine(v, centroid) for v in vectors]
+    lengths = [len(w) for w in words]
+    cut = [bool(i) and not _TERMINATED.search(s) for i, s in enumerate(sentences)]
+    quote = [1.0 - base.quote_discount * quoted_share(s) for s in sentences]
+    headline = set(words[0]) if not _TERMINATED.search(sentences[0]) else set()
+    echoes = {i for i in range(1, n) if headline and _contains(set(words[i]), headline, base.headline_containment)}
+    similarity: dict[tuple[int, int], float] = {}
+
+    def repeats(i: int, j: int, threshold: float) -> bool:
+        if (i == 0 and j in echoes) or (j == 0 and i in echoes):
+            return True
+        if (i, j) not in similarity:
+            similarity[i, j] = _cosine(vectors[i], vectors[j])
+        return similarity[i, j] >= threshold
+
+    picks = []
+    for s in summarizers:
+        scores = []
+        for i in range(n):
+            score = position[i] + s.centrality_weight * central[i]
+            score *= min(1.0, 0.5 + 0.5 * lengths[i] / s.full_length)
+            score /= max(s.length_floor, lengths[i] / mean_length) ** s.length_exponent
+            if cut[i]:
+                score *= s.unterminated_weight
+            score *= quote[i]
+            scores.append(score)
+        chosen: list[int] = []
+        for i in sorted(range(n), key=lambda j: (-scores[j], j)):
+            if len(chosen) == k:
+                break
+            if not any(repeats(i, j, s.redundancy_threshold) for j in chosen):
+                chosen.append(i)
+        chosen += [i for i in range(n) if i not in chosen][: k - len(chosen)]
+        picks.append(tuple(sorted(chosen)))
+    return picks
+
+
+def counts_rouge1(counts: list[Counter], refs: list[Counter], chosen) -> float:
+    """ROUGE-1 F1 x100 of the chosen sentences (their token counts) averaged over the references, as rouge-score."""
+    summary: Counter = Counter()
+    for i in chosen:
+        summary.update(counts[i])
+    total = sum(summary.values())
+    values = []
+    for ref in refs:
+        overlap = sum((summary & ref).values())
+        p, r = overlap / max(total, 1), overlap / max(sum(ref.values()), 1)
+        values.append(2 * p * r / (p + r) if p + r > 0 else 0.0)
+    return 100 * statistics.mean(values)
+
+
+def pooled_domains(paths: dict[str, Path], eval_dir: Path, limit: int | None) -> dict[str, list[tuple]]:
+    """Per domain, each document as (sentences, language, k, token counts per sentence, reference token counts,
+    exact ROUGE-1 of chosen indexes): EASC with easc_rouge's ROUGE, the English sets with rouge-score's."""
+    domains: dict[str, list[tuple]] = {"EASC dev (ar)": []}
+    for _, article, refs in easc_rouge.load(eval_dir):
+        s = sentences_of(article)
+        exact = lambda chosen, s=s, refs=refs: easc_rouge.scores(s, refs, chosen)["rouge1"]
+        counts = [Counter(rouge_tokens(x)) for x in s]
+        domains["EASC dev (ar)"].append(
+            (s, "ar", easc_rouge.summary_length(refs), counts, [Counter(rouge_tokens(r)) for r in refs], exact)
+        )
+    tokenize = _SCORER._tokenizer.tokenize  # rouge-score's own (stemmed), token by token: sentences can be summed
+    for name, label in (("cnn_dm", "CNN/DailyMail"), ("xsum", "XSum"), ("wikilingua_en", "WikiLingua")):
+        domains[label] = []
+        for _, document, ref in load(paths[name])[:limit]:
+            s = sentences_of(document)
+            exact = lambda chosen, s=s, ref=ref: scores(s, ref, chosen)["rouge1"]
+            counts = [Counter(tokenize(x)) for x in s]
+            domains[label].append((s, "en", reference_length(ref), counts, [Counter(tokenize(ref))], exact))
+    return domains
+
+
+def pooled_report(paths: dict[str, Path], eval_dir: Path, limit: int | None) -> None:
+    """The grid's weights chosen on all domains but one (best mean gain, best minimum gain), scored on that one."""
+    start_wall, start_cpu = time.perf_counter(), time.process_time()
+    grid = easc_rouge.GRID
+    assert set(grid) == {"centrality_weight", "full_length", "length_exponent"}, "grid_picks shares the rest"
+    configs = [dict(zip(grid, values)) for values in itertools.product(*grid.values())]
+    summarizers = [ExtractiveSummarizer(**c) for c in configs]
+    domains = pooled_domains(paths, eval_dir, limit)
+    # gains[domain][config] = per-document R-1 gains over the lead; picks kept for the check below.
+    gains: dict[str, list[list[float]]] = {}
+    picks: dict[str, list[list[tuple[int, ...]]]] = {}
+    for name, docs in domains.items():
+        per_doc = [grid_picks(s, language, k, summarizers) for s, language, k, _, _, _ in docs]
+        leads = [counts_rouge1(counts, refs, lead(s, k)) for s, _, k, counts, refs, _ in docs]
+        memo: dict[tuple[int, tuple[int, ...]], float] = {}
+        rows = []
+        for c in range(len(configs)):
+            row = []
+            for d, (_, _, _, counts, refs, _) in enumerate(docs):
+                key = (d, per_doc[d][c])
+                if key not in memo:
+                    memo[key] = counts_rouge1(counts, refs, per_doc[d][c])
+                row.append(memo[key] - leads[d])
+            rows.append(row)
+        gains[name], picks[name] = rows, per_doc
+    # The shortcut against the real thing: select() and the exact ROUGE on random (document, point) pairs.
+    rng = random.Random(0)
+    checked = 0
+    for name, docs in domains.items():
+        for _ in range(300):
+            d, c = rng.randrange(len(docs)), rng.randrange(len(configs))
+            s, language, k, counts, refs, exact = docs[d]
+            chosen = summarizers[c].select(s, language, k)
+            assert tuple(chosen) == picks[name][d][c], (name, d, configs[c])
+            assert abs(exact(chosen) - counts_rouge1(counts, refs, chosen)) < 1e-9, (name, d, configs[c])
+            assert abs(exact(chosen) - exact(lead(s, k)) - gains[name][c][d]) < 1e-9, (name, d, configs[c])
+            checked += 1
+    mean_gain = {name: [statistics.mean(row) for row in rows] for name, rows in gains.items()}
+    names = list(domains)
+    shipped = configs.index({name: getattr(ExtractiveSummarizer(), name) for name in grid})
+
+    def short(c: int) -> str:
+        return ", ".join(str(v) for v in configs[c].values())
+
+    def cell(values: list[float]) -> str:
+        return interval(values).replace(" R-1 (95% bootstrap interval ", " (")
+
+    def best(over: list[str], rule) -> int:
+        fits = [rule([mean_gain[name][c] for name in over]) for c in range(len(configs))]
+        return max(range(len(configs)), key=lambda c: (fits[c], -c))
+
+    rules = {"best mean": statistics.mean, "best minimum": min}
+    sizes = ", ".join(f"{name} {len(docs)}" for name, docs in domains.items())
+    print(f"\nWeights ({', '.join(grid)}) chosen among the {len(configs)} grid points on all domains but one")
+    print("(each domain weighs the same), scored on the one left out; R-1 gain over the lead")
+    print(f"Documents: {sizes}")
+    print(f"({checked} random (document, point) pairs checked against select() and the exact ROUGE: all equal)\n")
+    print(
+        "| held out | rule | chosen on the other three | there: mean / minimum | chosen, on the held-out domain (95%) "
+        "| shipped defaults there (95%) | chosen minus shipped (95%) |"
+    )
+    print("|---|---|---|---|---|---|---|")
+    for held in names:
+        others = [name for name in names if name != held]
+        for rule, combine in rules.items():
+            c = best(others, combine)
+            there = [mean_gain[name][c] for name in others]
+            diff = [a - b for a, b in zip(gains[held][c], gains[held][shipped])]
+            print(
+                f"| {held} | {rule} | {short(c)} | {statistics.mean(there):+.2f} / {min(there):+.2f} "
+                f"| {cell(gains[held][c])} "
+                f"| {cell(gains[held][shipped])} "
+                f"| {cell(diff)} |"
+            )
+    print(f"\nIn-sample on all {len(names)} domains (mean R-1 gain over the lead per domain):\n")
+    print(f"| point | weights | {' | '.join(names)} | mean | minimum | rank by mean |")
+    print(f"|---|---|{'---|' * len(names)}---|---|---|")
+    ranked = sorted(range(len(configs)), key=lambda c: (-statistics.mean(mean_gain[n][c] for n in names), c))
+    for label, c in (
+        ("shipped defaults (fitted on EASC)", shipped),
+        *((f"{rule} over all four", best(names, combine)) for rule, combine in rules.items()),
+    ):
+        values = [mean_gain[name][c] for name in names]
+        cells = " | ".join(f"{v:+.2f}" for v in values)
+        print(
+            f"| {label} | {short(c)} | {cells} | {statistics.mean(values):+.2f} | {min(values):+.2f} "
+            f"| {ranked.index(c) + 1} of {len(configs)} |"
+        )
+    pooled_folds_report(gains, [short(c) for c in range(len(configs))])
+    print(f"\nRun time: {time.perf_counter() - start_wall:.0f} s wall, {time.process_time() - start_cpu:.0f} s CPU")
+
+
+def pooled_folds_report(gains: dict[str, list[list[float]]], labels: list[str], repeats: int = 20) -> None:
+    """Each domain's weights chosen inside 5-fold cross-validation on its own documents: on its training folds
+    alone (as the shipped weights were chosen on EASC), or with the other domains pooled in; scored on the rest;
+    labels name the grid points (the most frequent choice is shown)."""
+    names = list(gains)
+    print(f"\nCross-validated inside each domain (5-fold x {repeats} random splits, seeded; mean and sd of the R-1")
+    print("gain over the lead on the held-out folds): the weights chosen on the training folds alone, or on them")
+    print("pooled with the other three domains (whole; each domain weighs the same)\n")
+    print("| domain | training folds alone | pooled, best mean | pooled, best minimum |")
+    print("|---|---|---|---|")
+    for held in names:
+        rows = gains[held]
+        others = [[statistics.mean(row) for row in gains[name]] for name in names if name != held]
+        n, configs = len(rows[0]), range(len(rows))
+        results: dict[str, list[float]] = {"alone": [], "best mean": [], "best minimum": []}
+        choices: dict[str, Counter] = {rule: Counter() for rule in results}
+        for fold in easc_rouge.random_folds(n, 5, repeats):
+            picked = {rule: [0] * n for rule in results}
+            for f in range(5):
+                train = [i for i in range(n) if fold[i] != f]
+                mean = [statistics.mean(row[i] for i in train) for row in rows]
+                fits = {
+                    "alone": mean,
+                    "best mean": [statistics.mean([mean[c], *(o[c] for o in others)]) for c in configs],
+                    "best minimum": [min(mean[c], *(o[c] for o in others)) for c in configs],
+                }
+                for rule, fit in fits.items():
+                    best = max(configs, key=lambda c: (fit[c], -c))
+                    choices[rule][best] += 1
+                    for i in range(n):
+                        if fold[i] == f:
+                            picked[rule][i] = best
+            for rule, chosen in picked.items():
+                results[rule].append(statistics.mean(rows[c][i] for i, c in enumerate(chosen)))
+        cells = []
+        for rule, values in results.items():
+            top, times = choices[rule].most_common(1)[0]
+            sd = statistics.pstdev(values)
+            cells.append(f"{statistics.mean(values):+.2f} (sd {sd:.2f}); {labels[top]} in {times} of {5 * repeats}")
+        print(f"| {held} | {' | '.join(cells)} |")
+
+
 def main(argv=None) -> None:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
@@ -225,9 +452,15 @@ def main(argv=None) -> None:
     parser.add_argument(
         "--transfer", action="store_true", help="weights chosen on CNN/DailyMail (whatever --set says), scored on EASC"
     )
+    parser.add_argument(
+        "--pooled", action="store_true", help="weights chosen on EASC and the three sets but one, scored on that one"
+    )
     parser.add_argument("--eval-dir", type=Path, default=easc_rouge.default_eval_dir("easc-dev"))
     args = parser.parse_args(argv)
     paths = fetch(args.cache)
+    if args.pooled:
+        pooled_report(paths, args.eval_dir, args.limit)
+        return
     if args.transfer:
         transfer_report(load(paths["cnn_dm"])[: args.limit], args.eval_dir)
         return
