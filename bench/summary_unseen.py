@@ -368,13 +368,17 @@ def pooled_report(paths: dict[str, Path], eval_dir: Path, limit: int | None) -> 
     print(f"Documents: {sizes}")
     print(f"({checked} random (document, point) pairs checked against select() and the exact ROUGE: all equal)\n")
     print(
-        "| held out | rule | chosen on the other three | there: mean / minimum | chosen, on the held-out domain (95%) "
+        "| held out | rule | chosen on the others | there: mean / minimum | chosen, on the held-out domain (95%) "
         "| shipped defaults there (95%) | chosen minus shipped (95%) |"
     )
     print("|---|---|---|---|---|---|---|")
+    english = [name for name in names if domains[name][0][1] == "en"]
     for held in names:
         others = [name for name in names if name != held]
-        for rule, combine in rules.items():
+        choices = [(rule, others, combine) for rule, combine in rules.items()]
+        if held in english:  # weights for English input alone: chosen on the other English sets only
+            choices.append(("best mean, English sets only", [n for n in english if n != held], statistics.mean))
+        for rule, others, combine in choices:
             c = best(others, combine)
             there = [mean_gain[name][c] for name in others]
             diff = [a - b for a, b in zip(gains[held][c], gains[held][shipped])]
@@ -402,46 +406,67 @@ def pooled_report(paths: dict[str, Path], eval_dir: Path, limit: int | None) -> 
     print(f"\nRun time: {time.perf_counter() - start_wall:.0f} s wall, {time.process_time() - start_cpu:.0f} s CPU")
 
 
+def held_out_choices(rows: list[list[float]], others: list[list[float]], fold: list[int], parts: int) -> dict:
+    """Per rule, the mean held-out gain of the grid points chosen on the training parts (on them alone, or pooled
+    with the other domains' mean gains, others), and the point chosen for each part: {rule: (gain, [points])}."""
+    n, configs = len(rows[0]), range(len(rows))
+    rules = ("alone", "best mean", "best minimum")
+    picked: dict[str, list[int]] = {rule: [0] * n for rule in rules}
+    per_part: dict[str, list[int]] = {rule: [] for rule in rules}
+    for f in range(parts):
+        train = [i for i in range(n) if fold[i] != f]
+        mean = [statistics.mean(row[i] for i in train) for row in rows]
+        fits = {
+            "alone": mean,
+            "best mean": [statistics.mean([mean[c], *(o[c] for o in others)]) for c in configs],
+            "best minimum": [min(mean[c], *(o[c] for o in others)) for c in configs],
+        }
+        for rule, fit in fits.items():
+            best = max(configs, key=lambda c: (fit[c], -c))
+            per_part[rule].append(best)
+            for i in range(n):
+                if fold[i] == f:
+                    picked[rule][i] = best
+    return {rule: (statistics.mean(rows[c][i] for i, c in enumerate(picked[rule])), per_part[rule]) for rule in rules}
+
+
 def pooled_folds_report(gains: dict[str, list[list[float]]], labels: list[str], repeats: int = 20) -> None:
     """Each domain's weights chosen inside 5-fold cross-validation on its own documents: on its training folds
     alone (as the shipped weights were chosen on EASC), or with the other domains pooled in; scored on the rest;
-    labels name the grid points (the most frequent choice is shown)."""
+    labels name the grid points (the most frequent choice is shown). EASC also leave-one-out and 3-fold."""
     names = list(gains)
     print(f"\nCross-validated inside each domain (5-fold x {repeats} random splits, seeded; mean and sd of the R-1")
     print("gain over the lead on the held-out folds): the weights chosen on the training folds alone, or on them")
     print("pooled with the other three domains (whole; each domain weighs the same)\n")
     print("| domain | training folds alone | pooled, best mean | pooled, best minimum |")
     print("|---|---|---|---|")
+    easc: list[str] = []
     for held in names:
         rows = gains[held]
         others = [[statistics.mean(row) for row in gains[name]] for name in names if name != held]
-        n, configs = len(rows[0]), range(len(rows))
-        results: dict[str, list[float]] = {"alone": [], "best mean": [], "best minimum": []}
-        choices: dict[str, Counter] = {rule: Counter() for rule in results}
-        for fold in easc_rouge.random_folds(n, 5, repeats):
-            picked = {rule: [0] * n for rule in results}
-            for f in range(5):
-                train = [i for i in range(n) if fold[i] != f]
-                mean = [statistics.mean(row[i] for i in train) for row in rows]
-                fits = {
-                    "alone": mean,
-                    "best mean": [statistics.mean([mean[c], *(o[c] for o in others)]) for c in configs],
-                    "best minimum": [min(mean[c], *(o[c] for o in others)) for c in configs],
-                }
-                for rule, fit in fits.items():
-                    best = max(configs, key=lambda c: (fit[c], -c))
-                    choices[rule][best] += 1
-                    for i in range(n):
-                        if fold[i] == f:
-                            picked[rule][i] = best
-            for rule, chosen in picked.items():
-                results[rule].append(statistics.mean(rows[c][i] for i, c in enumerate(chosen)))
-        cells = []
-        for rule, values in results.items():
-            top, times = choices[rule].most_common(1)[0]
-            sd = statistics.pstdev(values)
-            cells.append(f"{statistics.mean(values):+.2f} (sd {sd:.2f}); {labels[top]} in {times} of {5 * repeats}")
-        print(f"| {held} | {' | '.join(cells)} |")
+        n = len(rows[0])
+        schemes = [(5, "5-fold")] + ([(n, "leave-one-out"), (3, "3-fold")] if held.startswith("EASC") else [])
+        for parts, scheme in schemes:
+            folds = [list(range(n))] if parts == n else easc_rouge.random_folds(n, parts, repeats)
+            results: dict[str, list[float]] = {}
+            choices: dict[str, Counter] = {}
+            for fold in folds:
+                for rule, (gain, chosen) in held_out_choices(rows, others, fold, parts).items():
+                    results.setdefault(rule, []).append(gain)
+                    choices.setdefault(rule, Counter()).update(chosen)
+            cells = []
+            for rule, values in results.items():
+                top, times = choices[rule].most_common(1)[0]
+                sd = f" (sd {statistics.pstdev(values):.2f})" if len(values) > 1 else ""
+                cells.append(f"{statistics.mean(values):+.2f}{sd}; {labels[top]} in {times} of {choices[rule].total()}")
+            if scheme == "5-fold":
+                print(f"| {held} | {' | '.join(cells)} |")
+            else:
+                easc.append(f"| {held}, {scheme} | {' | '.join(cells)} |")
+    print("\nThe same on EASC, leave-one-out and 3-fold x 20:\n")
+    print("| domain | training folds alone | pooled, best mean | pooled, best minimum |")
+    print("|---|---|---|---|")
+    print("\n".join(easc))
 
 
 def main(argv=None) -> None:
