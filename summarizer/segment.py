@@ -68,7 +68,7 @@ _LIST_NUMBER = re.compile(r"^[\(\[]?[0-9٠-٩]{1,3}$|^[a-zA-Z]$")
 # Unwrapping: a block is a wrapped column when its longest line is within these widths (characters).
 MIN_WRAP_WIDTH = 30
 MAX_WRAP_WIDTH = 150
-WRAP_SLACK = 0.95  # the next word would not have fitted, with a little room for justified or PDF text
+WRAP_SLACK = 0.8  # the next word would not have fitted, with room for proportional fonts (see unwrap)
 FULL_SHARE = 0.85  # or the line fills this share of the width
 CONTINUATION_SHARE = 0.5  # a lower-case next line continues a line at least this long
 _BLANK = " \t\u00a0\u200f\u200e\r"
@@ -107,7 +107,11 @@ def unwrap(text: str) -> str:
     """Join the lines that were only wrapped; keep blank lines and real line structure.
 
     A text wrapped at a column width W (greedily, as editors, mailers and
-    newspapers do) has lines the next word would not have fitted on. A break
+    newspapers do) has lines the next word would not have fitted on. In a
+    proportional font (PDFs, newspaper columns) W is a width in points, not
+    characters: in 99% of the breaks of Arabic and English articles set in
+    five fonts, a line and the next word take at least 0.85 of the longest
+    line's characters, hence WRAP_SLACK (bench/unwrap_fonts.py). A break
     after such a "full" line joins the lines unless the next line starts a
     list item; a line that ends with sentence punctuation is joined only when
     most breaks of its block are wraps. Short lines (headings, addresses,

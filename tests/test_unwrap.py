@@ -1,6 +1,7 @@
 """Hard-wrapped text: lines joined where they were only wrapped, real line structure kept."""
 
 import textwrap
+from pathlib import Path
 
 import pytest
 
@@ -50,6 +51,19 @@ def test_wrapped_paragraphs_separated_by_blank_lines_stay_paragraphs(text, width
     paragraphs = split_paragraphs(wrap(text, width, "\n\n"))
     assert [p.sentences for p in paragraphs] == [p.sentences for p in split_paragraphs(text)]
     assert [p.separator for p in paragraphs] == ["\n\n", "\n\n", ""]
+
+
+def test_text_set_in_a_proportional_font_splits_as_unwrapped():
+    # PDFs and newspaper columns are set in proportional fonts: a line's character count varies with its letters,
+    # so a wrapped line can look short in characters. The data file holds our own article, then the same article
+    # wrapped at six column widths in DejaVu Sans (shaped by HarfBuzz).
+    source, *wrapped = (
+        (Path(__file__).parent / "data" / "wrapped_proportional_ar.txt").read_text().strip().split("\n\n")
+    )
+    assert len(wrapped) == 6
+    for text in wrapped:
+        assert text.count("\n") >= 10  # really wrapped: the source has 2 line breaks
+        assert sentences(text) == sentences(source)
 
 
 def test_hyphenated_word_at_line_end_is_rejoined():
