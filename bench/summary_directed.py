@@ -48,8 +48,8 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 import easc_rouge as er
 import summary_unseen as su
-from summarizer.summarize.extractive import _TERMINATED, ExtractiveSummarizer, _contains, _cosine, quoted_share
-from summarizer.textnorm import content_words, rouge_tokens
+from summarizer.summarize.extractive import Article, ExtractiveSummarizer
+from summarizer.textnorm import rouge_tokens
 
 # lambda1 (edges to earlier sentences; lambda2 = 1 - lambda1) and the edge threshold beta, as in the paper's search.
 DIRECTED = {"lambda1": (-1.0, -0.5, 0.0, 0.5), "beta": (0.0, 0.3, 0.6)}
@@ -77,13 +77,11 @@ SHIPPED = "shipped (centroid), its 336-point grid"
 
 @dataclasses.dataclass
 class Prepared:
-    """What select() needs of an article whatever the weights: words, term vectors, cosines, per-sentence flags."""
+    """What select() needs of an article whatever the weights: the shipped reading, the sentence similarity matrix,
+    the directed scores computed so far."""
 
-    words: list[list[str]]
+    article: Article
     similarity: np.ndarray
-    centroid: list[float]
-    terminated: list[bool]
-    quoted: list[float]
     directed: dict[tuple[float, float, str], np.ndarray] = dataclasses.field(default_factory=dict)
 
 
@@ -105,24 +103,13 @@ class DirectedSummarizer(ExtractiveSummarizer):
         """The article's weight-independent parts, computed once (the grid reuses them)."""
         key = (language, tuple(sentences))
         if key not in _PREPARED:
-            words = [content_words(s, language) for s in sentences]
-            vectors = self.term_vectors(sentences, words, language)
-            centroid: dict[str, float] = {}
-            for v in vectors:
-                for w, x in v.items():
-                    centroid[w] = centroid.get(w, 0.0) + x
+            article = self.read(sentences, language)
             n = len(sentences)
             similarity = np.zeros((n, n))
             for i in range(n):
                 for j in range(i + 1, n):
-                    similarity[i, j] = similarity[j, i] = _cosine(vectors[i], vectors[j])
-            _PREPARED[key] = Prepared(
-                words,
-                similarity,
-                [_cosine(v, centroid) for v in vectors],
-                [bool(_TERMINATED.search(s)) for s in sentences],
-                [quoted_share(s) for s in sentences],
-            )
+                    similarity[i, j] = similarity[j, i] = article.similarity(i, j)
+            _PREPARED[key] = Prepared(article, similarity)
         return _PREPARED[key]
 
     def directed_centrality(self, prepared: Prepared) -> np.ndarray:
@@ -145,42 +132,11 @@ class DirectedSummarizer(ExtractiveSummarizer):
 
     def select(self, sentences: list[str], language: str, k: int) -> list[int]:
         """Indexes of the k best sentences, in document order (the shipped rules, the centrality term swapped)."""
-        n = len(sentences)
-        if k >= n:
-            return list(range(n))
+        if k >= len(sentences):
+            return list(range(len(sentences)))
         p = self.prepare(sentences, language)
-        words = p.words
-        central = p.centroid if self.centrality == "centroid" else list(self.directed_centrality(p))
-        mean_length = max(1.0, sum(len(w) for w in words) / n)
-        scores = []
-        for i in range(n):
-            score = self.position_weight / (i + 1) ** self.position_exponent + self.centrality_weight * central[i]
-            score *= min(1.0, 0.5 + 0.5 * len(words[i]) / self.full_length)
-            score /= max(self.length_floor, len(words[i]) / mean_length) ** self.length_exponent
-            if i and not p.terminated[i]:
-                score *= self.unterminated_weight
-            score *= 1.0 - self.quote_discount * p.quoted[i]
-            scores.append(score)
-        headline = set(words[0]) if not p.terminated[0] else set()
-        echoes = {i for i in range(1, n) if headline and _contains(set(words[i]), headline, self.headline_containment)}
-
-        def repeats(i: int, j: int) -> bool:
-            if (i == 0 and j in echoes) or (j == 0 and i in echoes):
-                return True
-            return p.similarity[i, j] >= self.redundancy_threshold
-
-        chosen: list[int] = []
-        for i in sorted(range(n), key=lambda j: (-scores[j], j)):
-            if len(chosen) == k:
-                break
-            if not any(repeats(i, j) for j in chosen):
-                chosen.append(i)
-        for i in range(n):
-            if len(chosen) == k:
-                break
-            if i not in chosen:
-                chosen.append(i)
-        return sorted(chosen)
+        central = None if self.centrality == "centroid" else list(self.directed_centrality(p))
+        return self.choose(p.article, self.scores(p.article, central), k)
 
 
 def summarizers(grid: dict) -> list[DirectedSummarizer]:
@@ -213,7 +169,7 @@ def english_r1(sentences: list[str], reference: str, chosen: list[int]) -> float
 
 
 def check_equal(articles, docs) -> None:
-    """The centroid variant must choose exactly what the shipped summarizer does (the copied rules are the same)."""
+    """The centroid variant must choose exactly what the shipped summarizer does (only centrality is swapped)."""
     shipped, mine = ExtractiveSummarizer(), DirectedSummarizer(centrality="centroid")
     for s, _, k in articles:
         assert shipped.select(s, "ar", k) == mine.select(s, "ar", k)

@@ -58,8 +58,8 @@ sys.path.insert(0, str(ROOT / "bench"))
 import easc_rouge
 from easc_rouge import BEFORE, interval, lead, mean_scores, sentences_of
 from summarizer.segment import split_sentences
-from summarizer.summarize.extractive import _TERMINATED, ExtractiveSummarizer, _contains, _cosine, quoted_share
-from summarizer.textnorm import content_words, rouge_tokens
+from summarizer.summarize.extractive import ExtractiveSummarizer
+from summarizer.textnorm import rouge_tokens
 
 BIGBENCH = "bigbench==1.0.0"
 # Set -> (file in the sdist, its SHA-256).
@@ -223,55 +223,11 @@ def transfer_report(data: list[tuple[str, str, str]], eval_dir: Path) -> None:
 
 def grid_picks(sentences: list[str], language: str, k: int, summarizers: list) -> list[tuple[int, ...]]:
     """What summarizer.select(sentences, language, k) returns for each of summarizers (which differ only in
-    centrality_weight, full_length and length_exponent), computing once what those weights do not change."""
-    n = len(sentences)
-    if k >= n:
-        return [tuple(range(n))] * len(summarizers)
-    base = summarizers[0]
-    words = [content_words(s, language) for s in sentences]
-    vectors = base.term_vectors(sentences, words, language)
-    centroid: dict[str, float] = {}
-    for v in vectors:
-        for w, x in v.items():
-            centroid[w] = centroid.get(w, 0.0) + x
-    mean_length = max(1.0, sum(len(w) for w in words) / n)
-    # The same operations in the same order as select(), so that scores and ties come out bit for bit the same.
-    position = [base.position_weight * (1.0 / (i + 1) ** base.position_exponent) for i in range(n)]
-    central = [_cosine(v, centroid) for v in vectors]
-    lengths = [len(w) for w in words]
-    cut = [bool(i) and not _TERMINATED.search(s) for i, s in enumerate(sentences)]
-    quote = [1.0 - base.quote_discount * quoted_share(s) for s in sentences]
-    headline = set(words[0]) if not _TERMINATED.search(sentences[0]) else set()
-    echoes = {i for i in range(1, n) if headline and _contains(set(words[i]), headline, base.headline_containment)}
-    similarity: dict[tuple[int, int], float] = {}
-
-    def repeats(i: int, j: int, threshold: float) -> bool:
-        if (i == 0 and j in echoes) or (j == 0 and i in echoes):
-            return True
-        if (i, j) not in similarity:
-            similarity[i, j] = _cosine(vectors[i], vectors[j])
-        return similarity[i, j] >= threshold
-
-    picks = []
-    for s in summarizers:
-        scores = []
-        for i in range(n):
-            score = position[i] + s.centrality_weight * central[i]
-            score *= min(1.0, 0.5 + 0.5 * lengths[i] / s.full_length)
-            score /= max(s.length_floor, lengths[i] / mean_length) ** s.length_exponent
-            if cut[i]:
-                score *= s.unterminated_weight
-            score *= quote[i]
-            scores.append(score)
-        chosen: list[int] = []
-        for i in sorted(range(n), key=lambda j: (-scores[j], j)):
-            if len(chosen) == k:
-                break
-            if not any(repeats(i, j, s.redundancy_threshold) for j in chosen):
-                chosen.append(i)
-        chosen += [i for i in range(n) if i not in chosen][: k - len(chosen)]
-        picks.append(tuple(sorted(chosen)))
-    return picks
+    centrality_weight, full_length and length_exponent), reading the article once."""
+    if k >= len(sentences):
+        return [tuple(range(len(sentences)))] * len(summarizers)
+    article = summarizers[0].read(sentences, language)
+    return [tuple(s.choose(article, s.scores(article), k)) for s in summarizers]
 
 
 def counts_rouge1(counts: list[Counter], refs: list[Counter], chosen) -> float:

@@ -25,7 +25,7 @@ from __future__ import annotations
 import math
 import re
 from collections import Counter
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 from ..textnorm import content_words
 
@@ -36,6 +36,26 @@ _QUOTED = re.compile(r'"[^"]*"?|“[^”]*”?|«[^»]*»?|^[^"“«]*[”»]')
 _TOKEN = re.compile(r"\w+")
 # Fewer quoted words than this are a name or a term in quotation marks, not a quote.
 _QUOTE_WORDS = 3
+
+
+@dataclass
+class Article:
+    """An article as the ranking reads it, whatever the weights: content words, term vectors, flags."""
+
+    words: list[list[str]]
+    vectors: list[dict[str, float]]
+    central: list[float]  # each sentence's cosine to the article's centroid
+    mean_length: float  # content words per sentence
+    terminated: list[bool]
+    quoted: list[float]
+    echoes: set[int]  # sentences that repeat the headline
+    _similarity: dict[tuple[int, int], float] = field(default_factory=dict)
+
+    def similarity(self, i: int, j: int) -> float:
+        """The cosine between two sentences' term vectors (computed once)."""
+        if (i, j) not in self._similarity:
+            self._similarity[i, j] = _cosine(self.vectors[i], self.vectors[j])
+        return self._similarity[i, j]
 
 
 @dataclass(frozen=True)
@@ -65,35 +85,61 @@ class ExtractiveSummarizer:
 
     def select(self, sentences: list[str], language: str, k: int) -> list[int]:
         """Indexes of the k best sentences, in document order."""
-        n = len(sentences)
-        if k >= n:
-            return list(range(n))
+        if k >= len(sentences):
+            return list(range(len(sentences)))
+        article = self.read(sentences, language)
+        return self.choose(article, self.scores(article), k)
+
+    def read(self, sentences: list[str], language: str) -> Article:
+        """What the ranking needs of an article before any weight applies (bench/ grids score it many times)."""
         words = [content_words(s, language) for s in sentences]
         vectors = self.term_vectors(sentences, words, language)
         centroid: dict[str, float] = {}
         for v in vectors:
             for w, x in v.items():
                 centroid[w] = centroid.get(w, 0.0) + x
-        mean_length = max(1.0, sum(len(w) for w in words) / n)
-        scores = []
-        for i, v in enumerate(vectors):
-            position = 1.0 / (i + 1) ** self.position_exponent
-            score = self.position_weight * position + self.centrality_weight * _cosine(v, centroid)
-            score *= min(1.0, 0.5 + 0.5 * len(words[i]) / self.full_length)
-            score /= max(self.length_floor, len(words[i]) / mean_length) ** self.length_exponent
-            if i and not _TERMINATED.search(sentences[i]):
-                score *= self.unterminated_weight
-            score *= 1.0 - self.quote_discount * quoted_share(sentences[i])
-            scores.append(score)
+        terminated = [bool(_TERMINATED.search(s)) for s in sentences]
         # Sentences that repeat the headline (if the first line is one) are redundant with it, and it with them.
-        headline = set(words[0]) if not _TERMINATED.search(sentences[0]) else set()
-        echoes = {i for i in range(1, n) if headline and _contains(set(words[i]), headline, self.headline_containment)}
+        headline = set(words[0]) if not terminated[0] else set()
+        echoes = {
+            i
+            for i in range(1, len(words))
+            if headline and _contains(set(words[i]), headline, self.headline_containment)
+        }
+        return Article(
+            words=words,
+            vectors=vectors,
+            central=[_cosine(v, centroid) for v in vectors],
+            mean_length=max(1.0, sum(len(w) for w in words) / len(words)),
+            terminated=terminated,
+            quoted=[quoted_share(s) for s in sentences],
+            echoes=echoes,
+        )
+
+    def scores(self, article: Article, central: list[float] | None = None) -> list[float]:
+        """Each sentence's score: the lead prior plus centrality (the article's, unless given), discounted."""
+        central = article.central if central is None else central
+        scores = []
+        for i, words in enumerate(article.words):
+            position = 1.0 / (i + 1) ** self.position_exponent
+            score = self.position_weight * position + self.centrality_weight * central[i]
+            score *= min(1.0, 0.5 + 0.5 * len(words) / self.full_length)
+            score /= max(self.length_floor, len(words) / article.mean_length) ** self.length_exponent
+            if i and not article.terminated[i]:
+                score *= self.unterminated_weight
+            score *= 1.0 - self.quote_discount * article.quoted[i]
+            scores.append(score)
+        return scores
+
+    def choose(self, article: Article, scores: list[float], k: int) -> list[int]:
+        """The k best-scoring sentences that do not repeat one already chosen, in document order."""
 
         def repeats(i: int, j: int) -> bool:
-            if (i == 0 and j in echoes) or (j == 0 and i in echoes):
+            if (i == 0 and j in article.echoes) or (j == 0 and i in article.echoes):
                 return True
-            return _cosine(vectors[i], vectors[j]) >= self.redundancy_threshold
+            return article.similarity(i, j) >= self.redundancy_threshold
 
+        n = len(scores)
         chosen: list[int] = []
         for i in sorted(range(n), key=lambda j: (-scores[j], j)):
             if len(chosen) == k:
