@@ -69,6 +69,7 @@ _LIST_NUMBER = re.compile(r"^[\(\[]?[0-9٠-٩]{1,3}$|^[a-zA-Z]$")
 MIN_WRAP_WIDTH = 30
 MAX_WRAP_WIDTH = 150
 WRAP_SLACK = 0.8  # the next word would not have fitted, with room for proportional fonts (see unwrap)
+ITEM_SLACK = 0.95  # ... before a line that starts like an item, only with little room (a character-wrapped column)
 FULL_SHARE = 0.85  # or the line fills this share of the width
 CONTINUATION_SHARE = 0.5  # a lower-case next line continues a line at least this long
 _BLANK = " \t\u00a0\u200f\u200e\r"
@@ -77,6 +78,10 @@ _HYPHENATED = re.compile(r"[A-Za-z]-$")
 _BULLET = re.compile(r"^(?:[•*·▪◦‣●○]|\(?[0-9٠-٩]{1,3}[.)])\s")
 _PUNCTUATED = re.compile(r"[.:;!?…،؛,؟][\"'»”)\]]*$")
 _LIST_ITEM = re.compile(r"^(?:[-–—]\s|[0-9٠-٩]{1,3}-\s|\(?[A-Za-z\u0621-\u064a][.)]\s)")
+# Lines that start like an item of a help text or a table: an option (-l, --all) or a placeholder (%s, [FILE],
+# <name>); or a number after a line that starts with a number.
+_ITEM_START = re.compile(r"^(?:-{1,2}[A-Za-z0-9]|[%\[<])")
+_ITEM_NUMBER = re.compile(r"^[0-9٠-٩]{1,3}\b")
 _PARAGRAPH_BREAK = re.compile(r"[ \t\u00a0]*\n(?:[ \t\u00a0\u200f\u200e]*\n)*")
 
 
@@ -111,7 +116,9 @@ def unwrap(text: str) -> str:
     proportional font (PDFs, newspaper columns) W is a width in points, not
     characters: in 99% of the breaks of Arabic and English articles set in
     five fonts, a line and the next word take at least 0.85 of the longest
-    line's characters, hence WRAP_SLACK (bench/unwrap_fonts.py). A break
+    line's characters, hence WRAP_SLACK (bench/unwrap_fonts.py); before a
+    line that starts like an item of a help text (an option, a placeholder, a
+    number under a number) only ITEM_SLACK's narrower room counts. A break
     after such a "full" line joins the lines unless the next line starts a
     list item; a line that ends with sentence punctuation is joined only when
     most breaks of its block are wraps. Short lines (headings, addresses,
@@ -158,7 +165,9 @@ def _unwrap_block(lines: list[str]) -> str:
         elif ended[-1]:  # a paragraph's last line: only when the next word could not have fitted
             soft.append(len(a) + 1 + next_word > width)
         else:
-            full = len(a) + 1 + next_word > width * WRAP_SLACK or len(a) >= width * FULL_SHARE
+            item = _ITEM_START.match(b) or (_ITEM_NUMBER.match(a) and _ITEM_NUMBER.match(b))
+            slack = ITEM_SLACK if item else WRAP_SLACK
+            full = len(a) + 1 + next_word > width * slack or len(a) >= width * FULL_SHARE
             soft.append(full or (b[0].islower() and len(a) >= width * CONTINUATION_SHARE))
     wrapped_block = sum(s and not e for s, e in zip(soft, ended)) * 2 >= len(soft)
     text = lines[0].rstrip()

@@ -97,10 +97,21 @@ def test_lower_case_continuation_after_a_shorter_line():
         "Town Hall\n12 Market Street\nSpringfield",
         # verse: short lines of similar length, each capitalised (a lower-case line would continue the one before)
         "The river runs beneath the hill\nAnd all the town is sleeping still\nThe lamps are out along the quay",
+        # a help text's options: lines of items, long enough to pass for a proportional font's wrapped lines
+        (
+            "Usage: backup [OPTION]... SOURCE TARGET\n-a, --all   copy the hidden files and the folders too\n"
+            "-n, --dry-run   show what would be copied, copy none\n"
+            "-v, --verbose   name each file as it is copied to the target folder."
+        ),
+        # numbered lines under each other
+        (
+            "The program ends with one of these codes:\n0   if every file was copied and checked again\n"
+            "1   if some files could not be read at all\n2   if the target disk was full before the copy could end."
+        ),
         # Arabic heading over a paragraph
         "نتائج الانتخابات البلدية\nأعلنت اللجنة العليا للانتخابات اليوم النتائج النهائية للانتخابات البلدية في جميع المحافظات.",
     ],
-    ids=["heading", "dash-list", "numbered-list", "address", "verse", "arabic-heading"],
+    ids=["heading", "dash-list", "numbered-list", "address", "verse", "options", "exit-codes", "arabic-heading"],
 )
 def test_real_line_structure_is_kept(text):
     assert unwrap(text) == text
