@@ -23,6 +23,23 @@ STATS = "summarizer:jobs:stats"
 QUEUED = "summarizer:jobs:queued"  # sorted set: job id -> creation time, while its first text has not started
 RUNNING = "summarizer:jobs:running"  # sorted set: job id -> time its first text started, until it is finished
 QUEUE_NAME = "summarizer"
+# Write a text's result once and count it in the same step: a script runs whole on the server, so a worker that
+# dies after the write cannot leave the text done and uncounted.
+_PUT_RESULT = """
+local written = redis.call('HSETNX', KEYS[1], ARGV[1], ARGV[2])
+redis.call('EXPIRE', KEYS[1], ARGV[3])
+if written == 1 then redis.call('HINCRBY', KEYS[2], ARGV[4], 1) end
+return written
+"""
+# Count a start of work on a text, and a second start as a redelivery, in one step for the same reason.
+_ATTEMPT = """
+local count = redis.call('HINCRBY', KEYS[1], ARGV[1], 1)
+redis.call('EXPIRE', KEYS[1], ARGV[2])
+redis.call('ZREM', KEYS[2], ARGV[3])
+redis.call('ZADD', KEYS[3], 'NX', ARGV[4], ARGV[3])
+if count > 1 then redis.call('HINCRBY', KEYS[4], 'redelivered', 1) end
+return count
+"""
 
 
 class RedisJobStore:
@@ -31,6 +48,8 @@ class RedisJobStore:
     def __init__(self, client, ttl_s: int):
         self.redis = client
         self.ttl_s = int(ttl_s)
+        self._put_result = client.register_script(_PUT_RESULT)
+        self._attempt = client.register_script(_ATTEMPT)
 
     def _key(self, job_id: str, part: str) -> str:
         return f"{PREFIX}{job_id}:{part}"
@@ -65,29 +84,18 @@ class RedisJobStore:
         return {int(k): json.loads(v) for k, v in self.redis.hgetall(self._key(job_id, "results")).items()}
 
     def put_result(self, job_id: str, index: int, outcome: dict) -> bool:
-        """Record a text's result once (HSETNX); False when it was already there."""
-        key = self._key(job_id, "results")
-        pipe = self.redis.pipeline()
-        pipe.hsetnx(key, str(index), json.dumps(outcome, ensure_ascii=False))
-        pipe.expire(key, self.ttl_s)
-        written = bool(pipe.execute()[0])
-        if written:
-            self.redis.hincrby(STATS, "failed" if "error" in outcome else "done", 1)
-        return written
+        """Record a text's result once (HSETNX) and count it done or failed; False when it was already there."""
+        counter = "failed" if "error" in outcome else "done"
+        keys = [self._key(job_id, "results"), STATS]
+        args = [str(index), json.dumps(outcome, ensure_ascii=False), self.ttl_s, counter]
+        return bool(self._put_result(keys=keys, args=args))
 
     def attempt(self, job_id: str, index: int) -> int:
         """Count a start of work on a text; a second start is a redelivery."""
-        key = self._key(job_id, "attempts")
-        pipe = self.redis.pipeline()
-        pipe.hincrby(key, str(index), 1)
-        pipe.expire(key, self.ttl_s)
-        pipe.zrem(QUEUED, job_id)
-        pipe.zadd(RUNNING, {job_id: time.time()}, nx=True)
-        count = int(pipe.execute()[0])
+        keys = [self._key(job_id, "attempts"), QUEUED, RUNNING, STATS]
+        count = int(self._attempt(keys=keys, args=[str(index), self.ttl_s, job_id, time.time()]))
         if self.cancelled(job_id):  # cancelled while this text was claimed: not a running job
             self.redis.zrem(RUNNING, job_id)
-        if count > 1:
-            self.redis.hincrby(STATS, "redelivered", 1)
         return count
 
     def claim(self, job_id: str, index: int) -> tuple[JobSpec | None, str | None, str]:
