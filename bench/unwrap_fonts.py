@@ -200,8 +200,10 @@ def font_report(language: str, font: str, setter: Typesetter, articles, summariz
 
 
 def headline_report(setters: dict[str, Typesetter], articles) -> None:
-    """A short headline (the first words of a later paragraph, unpunctuated) over a wrapped first paragraph."""
-    print(f"\nA {HEADLINE_WORDS}-word headline line over a wrapped paragraph, no blank line: kept a line of its own")
+    """A short headline (the first words of the last sentence, unpunctuated) over the first four sentences wrapped."""
+    print(
+        f"\nA {HEADLINE_WORDS}-word headline over a wrapped lead (4 sentences), no blank line: kept a line of its own"
+    )
     print("\n| language | font | cases | before | now |")
     print("|---|---|---|---|---|")
     for language, fonts in FONTS.items():
@@ -211,12 +213,12 @@ def headline_report(setters: dict[str, Typesetter], articles) -> None:
             advance = setter.letter_advance(texts)
             cases = []
             for text in texts:
-                paragraphs = [p for p in text.split("\n") if p.strip()]
-                if len(paragraphs) < 2:
+                sentences = sentences_of(text)
+                if len(sentences) < 5:
                     continue
-                headline = re.sub(r"[.!?؟،,:;]+$", "", " ".join(paragraphs[-1].split()[:HEADLINE_WORDS]))
+                headline = re.sub(r"[.!?؟،,:;]+$", "", " ".join(sentences[-1].split()[:HEADLINE_WORDS]))
                 for c in COLUMNS:
-                    body = "\n".join(setter.wrap_paragraph(paragraphs[0], c * advance))
+                    body = "\n".join(setter.wrap_paragraph(" ".join(sentences[:4]), c * advance))
                     if body.count("\n") >= 2:
                         cases.append((headline, headline + "\n" + body))
             kept = []

@@ -82,6 +82,7 @@ _LIST_ITEM = re.compile(r"^(?:[-–—]\s|[0-9٠-٩]{1,3}-\s|\(?[A-Za-z\u0621-\u
 # <name>); or a number after a line that starts with a number.
 _ITEM_START = re.compile(r"^(?:-{1,2}[A-Za-z0-9]|[%\[<])")
 _ITEM_NUMBER = re.compile(r"^[0-9٠-٩]{1,3}\b")
+_DIRECTION_MARKS = str.maketrans({"\u200f": " ", "\u200e": " "})
 _PARAGRAPH_BREAK = re.compile(r"[ \t\u00a0]*\n(?:[ \t\u00a0\u200f\u200e]*\n)*")
 
 
@@ -115,10 +116,11 @@ def unwrap(text: str) -> str:
     newspapers do) has lines the next word would not have fitted on. In a
     proportional font (PDFs, newspaper columns) W is a width in points, not
     characters: in 99% of the breaks of Arabic and English articles set in
-    five fonts, a line and the next word take at least 0.85 of the longest
-    line's characters, hence WRAP_SLACK (bench/unwrap_fonts.py); before a
-    line that starts like an item of a help text (an option, a placeholder, a
-    number under a number) only ITEM_SLACK's narrower room counts. A break
+    six fonts, a line and the next word take at least 0.85 of the longest
+    line's characters, hence WRAP_SLACK, 0.8 (bench/unwrap_fonts.py). A
+    block's first line (a headline or a caption over the text?) and a line
+    before one that starts like an item (an option, a placeholder, a number
+    under a number) get only ITEM_SLACK's narrower room. A break
     after such a "full" line joins the lines unless the next line starts a
     list item; a line that ends with sentence punctuation is joined only when
     most breaks of its block are wraps. Short lines (headings, addresses,
@@ -147,7 +149,8 @@ def unwrap(text: str) -> str:
 
 def _unwrap_block(lines: list[str]) -> str:
     """One block of non-blank lines with its soft breaks joined."""
-    stripped = [" ".join(line.split()) for line in lines]
+    # Direction marks (copied from word processors and chat apps) are not part of a line's first word.
+    stripped = [" ".join(line.translate(_DIRECTION_MARKS).split()) for line in lines]
     width = max(len(line) for line in stripped)
     if len(lines) < 2 or not MIN_WRAP_WIDTH <= width <= MAX_WRAP_WIDTH:
         return "\n".join(lines)
@@ -157,7 +160,7 @@ def _unwrap_block(lines: list[str]) -> str:
     if len(initials) >= max(2, len(lines) - 1) and all(c.isupper() for c in initials):
         return "\n".join(lines)  # every line capitalised: verse or a list, not wrapped prose
     soft, ended = [], []
-    for a, b in itertools.pairwise(stripped):
+    for i, (a, b) in enumerate(itertools.pairwise(stripped)):
         next_word = len(b.split()[0])
         ended.append(bool(_SENTENCE_END.search(a)))
         if _BULLET.match(b) or (_LIST_ITEM.match(b) and _PUNCTUATED.search(a)):
@@ -165,8 +168,9 @@ def _unwrap_block(lines: list[str]) -> str:
         elif ended[-1]:  # a paragraph's last line: only when the next word could not have fitted
             soft.append(len(a) + 1 + next_word > width)
         else:
+            # A block's first line may be a headline or a caption over the text: it takes the narrower room too.
             item = _ITEM_START.match(b) or (_ITEM_NUMBER.match(a) and _ITEM_NUMBER.match(b))
-            slack = ITEM_SLACK if item else WRAP_SLACK
+            slack = ITEM_SLACK if item or i == 0 else WRAP_SLACK
             full = len(a) + 1 + next_word > width * slack or len(a) >= width * FULL_SHARE
             soft.append(full or (b[0].islower() and len(a) >= width * CONTINUATION_SHARE))
     wrapped_block = sum(s and not e for s, e in zip(soft, ended)) * 2 >= len(soft)

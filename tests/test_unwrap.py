@@ -66,6 +66,53 @@ def test_text_set_in_a_proportional_font_splits_as_unwrapped():
         assert sentences(text) == sentences(source)
 
 
+@pytest.mark.parametrize(
+    ("headline", "lead"),
+    [
+        (
+            "Storm closes coastal highway as rivers burst their banks",
+            (
+                "Heavy rain closed the coastal highway on Tuesday after two rivers burst their banks, police said. "
+                "Hundreds of drivers were stranded overnight near the port, and rescue teams used boats to reach "
+                "villages cut off by the water."
+            ),
+        ),
+        (
+            "السلطات تغلق الطريق الساحلي بعد فيضان نهرين في الشمال",
+            (
+                "أغلقت السلطات الطريق الساحلي يوم الثلاثاء بعد فيضان نهرين في شمال البلاد، وفق ما أعلنته الشرطة. "
+                "وعلق مئات السائقين طوال الليل قرب الميناء، فيما استخدمت فرق الإنقاذ القوارب للوصول إلى القرى المعزولة."
+            ),
+        ),
+    ],
+    ids=["en", "ar"],
+)
+def test_a_headline_over_a_wrapped_lead_stays_a_line_of_its_own(headline, lead):
+    # The headline fills most of the column, so by its length alone it could be a line wrapped in a proportional
+    # font; a block's first line joins only with the little room of a character-wrapped column (ITEM_SLACK).
+    text = headline + "\n" + textwrap.fill(lead, 72)
+    assert sentences(text) == [headline, *sentences(lead)]
+
+
+@pytest.mark.parametrize(
+    "text",
+    [
+        (
+            "عدد المقاعد التي حصل عليها كل حزب في البرلمان الجديد.\n\u200f١٢٠ مقعدا لحزب العدالة والتنمية في البرلمان\n"
+            "\u200f٨٥ مقعدا لحزب الاستقلال الوطني المعارض\n\u200f٤٠ مقعدا للمستقلين"
+        ),
+        (
+            "وتشمل المرحلة الأولى من المشروع ما يلي:\n\u200f1. مد خط رئيسي للمياه بطول 42 كيلومترا من المحطة\n"
+            "\u200f2. بناء خزانين بسعة 50 ألف متر مكعب لكل منهما.\n\u200f3. تركيب ألواح شمسية تغطي حاجة المحطة"
+        ),
+    ],
+    ids=["table", "numbered"],
+)
+def test_direction_marks_at_line_starts_do_not_hide_items(text):
+    # Text copied from word processors and chat apps starts lines with a right-to-left mark.
+    assert unwrap(text) == text
+
+
 def test_hyphenated_word_at_line_end_is_rejoined():
     text = "The committee published a well-\nknown report about the harbour and the\nfishing fleet last year."
     assert sentences(text) == [
