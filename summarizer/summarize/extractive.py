@@ -40,7 +40,8 @@ _QUOTE_WORDS = 3
 
 @dataclass
 class Article:
-    """An article as the ranking reads it, whatever the weights: content words, term vectors, flags."""
+    """An article as the ranking reads it: content words, term vectors, flags. Only the term vectors and the
+    headline echoes depend on the summarizer (term_vectors, headline_containment), not on the fitted weights."""
 
     words: list[list[str]]
     vectors: list[dict[str, float]]
@@ -49,10 +50,10 @@ class Article:
     terminated: list[bool]
     quoted: list[float]
     echoes: set[int]  # sentences that repeat the headline
-    _similarity: dict[tuple[int, int], float] = field(default_factory=dict)
+    _similarity: dict[tuple[int, int], float] = field(default_factory=dict, init=False, repr=False, compare=False)
 
     def similarity(self, i: int, j: int) -> float:
-        """The cosine between two sentences' term vectors (computed once)."""
+        """The cosine between two sentences' term vectors (computed once: bench/ grids choose many times)."""
         if (i, j) not in self._similarity:
             self._similarity[i, j] = _cosine(self.vectors[i], self.vectors[j])
         return self._similarity[i, j]
