@@ -430,10 +430,11 @@ def main(argv=None) -> None:
     parser.add_argument("--cache", type=Path, default=DEFAULT_CACHE)
     parser.add_argument("--set", choices=sorted(SETS), action="append", help="one set (default: all three)")
     parser.add_argument("--limit", type=int, default=None, help="only the first N documents of each (a quick look)")
-    parser.add_argument(
+    mode = parser.add_mutually_exclusive_group()
+    mode.add_argument(
         "--transfer", action="store_true", help="weights chosen on CNN/DailyMail (whatever --set says), scored on EASC"
     )
-    parser.add_argument(
+    mode.add_argument(
         "--pooled", action="store_true", help="weights chosen on EASC and the three sets but one, scored on that one"
     )
     parser.add_argument("--eval-dir", type=Path, default=easc_rouge.default_eval_dir("easc-dev"))
