@@ -69,7 +69,7 @@ _LIST_NUMBER = re.compile(r"^[\(\[]?[0-9٠-٩]{1,3}$|^[a-zA-Z]$")
 MIN_WRAP_WIDTH = 30
 MAX_WRAP_WIDTH = 150
 WRAP_SLACK = 0.8  # the next word would not have fitted, with room for proportional fonts (see unwrap)
-ITEM_SLACK = 0.95  # ... before a line that starts like an item, only with little room (a character-wrapped column)
+ITEM_SLACK = 0.95  # ... after a block's first line or before an item: the little room of a character-wrapped column
 FULL_SHARE = 0.85  # or the line fills this share of the width
 CONTINUATION_SHARE = 0.5  # a lower-case next line continues a line at least this long
 _BLANK = " \t\u00a0\u200f\u200e\r"
@@ -118,9 +118,9 @@ def unwrap(text: str) -> str:
     characters: in 99% of the breaks of Arabic and English articles set in
     six fonts, a line and the next word take at least 0.85 of the longest
     line's characters, hence WRAP_SLACK, 0.8 (bench/unwrap_fonts.py). A
-    block's first line (a headline or a caption over the text?) and a line
-    before one that starts like an item (an option, a placeholder, a number
-    under a number) get only ITEM_SLACK's narrower room. A break
+    block's first line (it may be a headline or a caption over the text) and
+    a line before one that starts like an item (an option, a placeholder, a
+    number under a number) get only ITEM_SLACK's narrower room. A break
     after such a "full" line joins the lines unless the next line starts a
     list item; a line that ends with sentence punctuation is joined only when
     most breaks of its block are wraps. Short lines (headings, addresses,
@@ -168,7 +168,7 @@ def _unwrap_block(lines: list[str]) -> str:
         elif ended[-1]:  # a paragraph's last line: only when the next word could not have fitted
             soft.append(len(a) + 1 + next_word > width)
         else:
-            # A block's first line may be a headline or a caption over the text: it takes the narrower room too.
+            # Length alone cannot tell an item, or a headline or caption over the text, from a wrapped line.
             item = _ITEM_START.match(b) or (_ITEM_NUMBER.match(a) and _ITEM_NUMBER.match(b))
             slack = ITEM_SLACK if item or i == 0 else WRAP_SLACK
             full = len(a) + 1 + next_word > width * slack or len(a) >= width * FULL_SHARE
